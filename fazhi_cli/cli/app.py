@@ -1,0 +1,60 @@
+"""The `fazhi` command: one small module per command, registered here."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from fazhi_cli import __version__
+from fazhi_cli.cli import check, listing
+
+app = typer.Typer(
+    name="fazhi",
+    help="法治政府建设工作台账：任务分解、单位台账、销号管理与报送材料。\n\n在工作区目录（含 data/tasks.yaml）中运行。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"fazhi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="显示版本并退出"),
+) -> None:
+    """法治政府建设工作台账。"""
+
+
+check.register(app)
+listing.register(app)
+
+
+def main() -> None:
+    """Entry point: never shows a Python traceback to a clerk."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            pass
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # last resort: a bug, not bad input
+        print(
+            f"内部错误：{type(exc).__name__}: {exc}\n"
+            "这是 fazhi 的缺陷，不是您的操作问题；没有文件被部分写入。请把这条信息和所运行的命令发给维护人员。",
+            file=sys.stderr,
+        )
+        sys.exit(2)

@@ -1,0 +1,233 @@
+"""Where everything stands: one row per (task, unit), and roll-ups by unit. Computed once, here;
+`status`, `report` and `export` only lay these out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from fazhi_cli.engine.deadlines import days_overdue, due_for, is_due_soon, official_due
+from fazhi_cli.engine.directory import Responsibility, responsibility
+from fazhi_cli.engine.plan import Plan
+from fazhi_cli.engine.state import (
+    DONE_STATES,
+    STATE_LABELS,
+    State,
+    TargetProgress,
+    all_evidence,
+    derive,
+    evidence_label,
+    pending_extension,
+    target_progress,
+)
+from fazhi_cli.models.ledger import Entry, Ledger
+from fazhi_cli.models.plan import TASK_KIND_LABELS, Task
+
+
+def claims_by_task(ledgers: dict[str, Ledger]) -> dict[int, set[str]]:
+    """Units that claimed (认领) each task in their ledgers."""
+    claims: dict[int, set[str]] = {}
+    for unit_id, ledger in ledgers.items():
+        for task_id, entry in ledger.tasks.items():
+            if entry is not None and entry.claimed is not None:
+                claims.setdefault(task_id, set()).add(unit_id)
+    return claims
+
+
+def responsibilities(plan: Plan, ledgers: dict[str, Ledger]) -> dict[int, Responsibility]:
+    claims = claims_by_task(ledgers)
+    return {tid: responsibility(plan.directory, task, claims.get(tid, set())) for tid, task in plan.tasks.items()}
+
+
+def tasks_of_unit(plan: Plan, unit_id: str, resp: dict[int, Responsibility]) -> list[int]:
+    """Tasks the unit leads or is responsible for, in task order."""
+    return [tid for tid in sorted(plan.tasks) if unit_id in resp[tid].everyone]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One unit's standing on one task, as of a date."""
+
+    task: Task
+    unit_id: str
+    unit_label: str
+    role: str  # "lead" | "responsible"
+    state: State
+    due: dt.date
+    due_source: str
+    original_due: dt.date
+    extended: bool
+    planned: dt.date | None
+    planned_late: bool
+    overdue: bool
+    days_overdue: int
+    due_soon: bool
+    done_date: dt.date | None
+    closed_late: bool
+    targets: tuple[TargetProgress, ...]
+    extension_pending: dt.date | None
+    evidence: tuple[str, ...]
+    entry: Entry | None = field(compare=False, default=None)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def targets_met(self) -> bool | None:
+        return None if not self.targets else all(t.met for t in self.targets)
+
+    def target_summary(self) -> str:
+        return "；".join(t.summary() for t in self.targets)
+
+    def as_dict(self) -> dict:
+        return {
+            "task": self.task.id,
+            "title": self.task.title,
+            "kind": self.task.kind.value,
+            "unit": self.unit_id,
+            "unit_name": self.unit_label,
+            "role": self.role,
+            "state": self.state.value,
+            "state_label": self.state_label,
+            "due": self.due.isoformat(),
+            "due_source": self.due_source,
+            "original_due": self.original_due.isoformat(),
+            "extended": self.extended,
+            "planned": self.planned.isoformat() if self.planned else None,
+            "overdue": self.overdue,
+            "days_overdue": self.days_overdue,
+            "due_soon": self.due_soon,
+            "done_date": self.done_date.isoformat() if self.done_date else None,
+            "closed_late": self.closed_late,
+            "extension_pending": self.extension_pending.isoformat() if self.extension_pending else None,
+            "target": None
+            if not self.targets
+            else {"met": self.targets_met, "summary": self.target_summary(), "items": [t.as_dict() for t in self.targets]},
+            "evidence": list(self.evidence),
+        }
+
+
+def make_row(plan: Plan, task: Task, unit_id: str, role: str, entry: Entry | None, as_of: dt.date) -> Row:
+    unit = plan.units[unit_id]
+    due = due_for(plan, task, unit, entry)
+    derived = derive(entry, as_of)
+    done = derived.state in DONE_STATES
+    overdue = not done and as_of > due.date
+    planned = entry.plan.due if entry and entry.plan else None
+    pending = pending_extension(entry)
+    return Row(
+        task=task,
+        unit_id=unit_id,
+        unit_label=unit.label,
+        role=role,
+        state=derived.state,
+        due=due.date,
+        due_source=due.source,
+        original_due=due.original,
+        extended=due.extended,
+        planned=planned,
+        planned_late=bool(planned and planned > official_due(plan, task, unit).date),
+        overdue=overdue,
+        days_overdue=days_overdue(due.date, as_of) if overdue else 0,
+        due_soon=not done and not overdue and is_due_soon(due.date, as_of, plan.settings.due_soon_days),
+        done_date=derived.done_date,
+        closed_late=bool(done and derived.done_date and derived.done_date > due.date),
+        targets=tuple(target_progress(task, entry, plan.year, as_of)),
+        extension_pending=pending.new_due if pending else None,
+        evidence=tuple(evidence_label(e) for e in all_evidence(entry)),
+        entry=entry,
+    )
+
+
+def status_rows(
+    plan: Plan,
+    ledgers: dict[str, Ledger],
+    as_of: dt.date,
+    *,
+    units: list[str] | None = None,
+    tasks: list[int] | None = None,
+) -> list[Row]:
+    """Rows for every (task, carrying unit), optionally limited to some units or tasks.
+    Units without a valid ledger get rows computed from an empty ledger (nothing done)."""
+    resp = responsibilities(plan, ledgers)
+    rows = []
+    for tid in sorted(plan.tasks):
+        if tasks is not None and tid not in tasks:
+            continue
+        task = plan.tasks[tid]
+        r = resp[tid]
+        for uid in r.everyone:
+            if units is not None and uid not in units:
+                continue
+            ledger = ledgers.get(uid)
+            entry = ledger.tasks.get(tid) if ledger else None
+            role = "lead" if uid in r.lead else "responsible"
+            rows.append(make_row(plan, task, uid, role, entry, as_of))
+    return rows
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    unit_id: str
+    unit_label: str
+    total: int
+    counts: dict[str, int]
+    overdue: int
+    due_soon: int
+    closed_late: int
+    expected: float  # 序时进度: share of its tasks that should be closed by now
+
+    @property
+    def done(self) -> int:
+        return self.counts.get(State.CLOSED.value, 0)
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "unit": self.unit_id,
+            "unit_name": self.unit_label,
+            "total": self.total,
+            **{state.value: self.counts.get(state.value, 0) for state in State},
+            "completion_rate": round(self.rate, 4),
+            "expected_rate": round(self.expected, 4),
+            "overdue": self.overdue,
+            "due_soon": self.due_soon,
+            "closed_late": self.closed_late,
+        }
+
+
+def summarize(plan: Plan, rows: list[Row], as_of: dt.date) -> list[UnitSummary]:
+    """Per-unit totals (units in the order of data/units.yaml)."""
+    by_unit: dict[str, list[Row]] = {}
+    for row in rows:
+        by_unit.setdefault(row.unit_id, []).append(row)
+    out = []
+    for uid in plan.units:
+        mine = by_unit.get(uid)
+        if not mine:
+            continue
+        counts: dict[str, int] = {}
+        for row in mine:
+            counts[row.state.value] = counts.get(row.state.value, 0) + 1
+        expected = sum(1 for r in mine if r.due < as_of) / len(mine)
+        out.append(
+            UnitSummary(
+                uid,
+                plan.units[uid].label,
+                len(mine),
+                counts,
+                sum(r.overdue for r in mine),
+                sum(r.due_soon for r in mine),
+                sum(r.closed_late for r in mine),
+                expected,
+            )
+        )
+    return out
+
+
+def kind_label(task: Task) -> str:
+    return TASK_KIND_LABELS[task.kind]

@@ -1,0 +1,33 @@
+"""Shared pieces of the models: strict base class and safe identifiers."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {
+    f"lpt{i}" for i in range(1, 10)
+}
+SAFE_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors (a typo like `lead_unti` must not vanish silently)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+
+
+def check_safe_id(value: str) -> str:
+    """An id that is also a file name on every system: lowercase ASCII, no path parts."""
+    if not SAFE_ID.match(value) or value.split(".")[0] in WINDOWS_RESERVED:
+        raise ValueError(
+            f"编号“{value}”不能用作文件名：只能用小写英文字母、数字和连字符，以字母开头，"
+            "不超过 40 个字符，且不能是 CON、NUL 等 Windows 保留名"
+        )
+    return value
+
+
+SafeId = Annotated[str, AfterValidator(check_safe_id)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]

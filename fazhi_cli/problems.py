@@ -1,0 +1,116 @@
+"""Problems: errors and warnings as values, each with a location and a stable code.
+
+Every layer returns lists of `Problem` instead of raising, so `fazhi check` can show all of
+them at once and editors can read them as JSON. Codes are stable: scripts may match on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+# Stable codes. Messages are Chinese and may change; codes do not.
+CODES: dict[str, str] = {
+    # E0xx: reading files
+    "E001": "文件无法读取",
+    "E002": "文件编码不是 UTF-8",
+    "E003": "文件含二进制内容（NUL 字节）",
+    "E004": "文件为空",
+    "E005": "文件过大",
+    "E006": "YAML 语法错误",
+    "E007": "含制表符（Tab）",
+    "E008": "重复的键",
+    "E009": "不允许的 YAML 锚点/别名",
+    "E010": "不允许的 YAML 标签",
+    "E011": "一个文件只能有一个 YAML 文档",
+    "E012": "嵌套层数过深",
+    "E013": "行过长",
+    # E1xx: shape of the data
+    "E101": "缺少必填字段",
+    "E102": "未知字段",
+    "E103": "类型或取值错误",
+    "E104": "日期无效",
+    # E2xx: cross references in the plan
+    "E201": "重复的编号",
+    "E202": "名称或别名重复",
+    "E203": "单位或分组名称无法识别",
+    "E204": "编号不是安全的文件名",
+    "E205": "日期超出方案年度",
+    "E206": "阶段日期重叠或颠倒",
+    "E207": "分组循环包含",
+    "E208": "引用的任务不存在",
+    "E209": "引用的模板不存在",
+    # E3xx: ledgers
+    "E301": "台账对应的单位不存在",
+    "E302": "台账文件名与单位不符",
+    "E303": "台账中的任务不存在",
+    "E304": "台账记录了本单位不承担的任务",
+    "E305": "佐证材料文件缺失",
+    "E306": "佐证材料文件已被改动",
+    "E307": "台账记录前后矛盾",
+    "E308": "计数目标不存在",
+    # W: warnings
+    "W301": "计划完成时间晚于规定时限",
+    "W302": "佐证材料未记录校验值",
+    "W303": "日期晚于当前日期",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the workspace, at a place a person can open in an editor."""
+
+    path: str
+    line: int | None
+    column: int | None
+    code: str
+    message: str
+    severity: Severity = field(default=Severity.ERROR, compare=False)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def location(self) -> str:
+        parts = [self.path or "<工作区>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def as_text(self) -> str:
+        label = "错误" if self.is_error else "警告"
+        return f"{self.location()}: {label} {self.code} {self.message}"
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+        }
+
+
+def error(path: str, line: int | None, column: int | None, code: str, message: str) -> Problem:
+    return Problem(path, line, column, code, message, Severity.ERROR)
+
+
+def warning(path: str, line: int | None, column: int | None, code: str, message: str) -> Problem:
+    return Problem(path, line, column, code, message, Severity.WARNING)
+
+
+def has_errors(problems: list[Problem]) -> bool:
+    return any(p.is_error for p in problems)
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.column or 0, p.code, p.message))

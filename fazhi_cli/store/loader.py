@@ -1,0 +1,108 @@
+"""Reading the workspace: each file through the guarded reader, then validated into models.
+
+Nothing here raises on bad input: every result carries the problems found, so one broken file
+never stops the others from being checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from fazhi_cli.models.ledger import Ledger
+from fazhi_cli.models.plan import PhasesFile, Settings, TasksFile, UnitsFile
+from fazhi_cli.problems import Problem, error, has_errors
+from fazhi_cli.store.decode import Decoded, decode
+from fazhi_cli.store.locate import validate
+from fazhi_cli.store.workspace import Workspace
+from fazhi_cli.store.yamlread import Parsed, parse_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Loaded(Generic[M]):
+    """One file as read: its model (None when invalid), positions, encoding and problems."""
+
+    path: str
+    model: M | None
+    parsed: Parsed | None = None
+    decoded: Decoded | None = None
+    raw: bytes | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def position(self, data_path: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
+        if self.parsed is None:
+            return (None, None)
+        pos = self.parsed.position(data_path, key=key)
+        return pos if pos else (None, None)
+
+
+def read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
+    try:
+        return path.read_bytes(), []
+    except FileNotFoundError:
+        return None, [error(shown, None, None, "E001", "文件不存在")]
+    except OSError as exc:
+        return None, [error(shown, None, None, "E001", f"文件无法读取：{exc.strerror or exc}")]
+
+
+def parse_bytes(raw: bytes, shown: str) -> tuple[Decoded | None, Parsed | None, list[Problem]]:
+    decoded, problems = decode(raw, shown)
+    if decoded is None:
+        return None, None, problems
+    parsed, problems = parse_yaml(decoded.text, shown)
+    return decoded, parsed, problems
+
+
+def load_model(path: Path, shown: str, model: type[M], raw: bytes | None = None) -> Loaded[M]:
+    """Read, decode, parse and validate one file."""
+    if raw is None:
+        raw, problems = read_bytes(path, shown)
+        if raw is None:
+            return Loaded(shown, None, problems=problems)
+    decoded, parsed, problems = parse_bytes(raw, shown)
+    if parsed is None:
+        return Loaded(shown, None, None, decoded, raw, problems)
+    instance, problems = validate(model, parsed, shown)
+    return Loaded(shown, instance, parsed, decoded, raw, problems)
+
+
+@dataclass
+class PlanFiles:
+    """The plan's files as read; `complete` when every one of them validated."""
+
+    units: Loaded[UnitsFile]
+    tasks: Loaded[TasksFile]
+    phases: Loaded[PhasesFile]
+    settings: Loaded[Settings]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.units.problems + self.tasks.problems + self.phases.problems + self.settings.problems
+
+    @property
+    def complete(self) -> bool:
+        return not has_errors(self.problems) and all(
+            f.model is not None for f in (self.units, self.tasks, self.phases, self.settings)
+        )
+
+
+def load_plan_files(ws: Workspace) -> PlanFiles:
+    def one(name: str, model: type[M]) -> Loaded[M]:
+        path = ws.data_file(name)
+        return load_model(path, ws.relative(path), model)
+
+    settings_path = ws.data_file("settings")
+    if settings_path.exists():
+        settings = one("settings", Settings)
+    else:
+        settings = Loaded(ws.relative(settings_path), Settings())
+    return PlanFiles(one("units", UnitsFile), one("tasks", TasksFile), one("phases", PhasesFile), settings)
+
+
+def load_ledger(ws: Workspace, path: Path) -> Loaded[Ledger]:
+    return load_model(path, ws.relative(path), Ledger)

@@ -1,0 +1,66 @@
+"""Finding the workspace (like git finds its repository) and naming the files in it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+MARKER = Path("data") / "tasks.yaml"
+
+
+class WorkspaceNotFound(Exception):
+    """No workspace at or above the starting directory; the CLI turns this into exit code 2."""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def ledgers_dir(self) -> Path:
+        return self.root / "ledgers"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    def data_file(self, name: str) -> Path:
+        return self.data_dir / f"{name}.yaml"
+
+    def ledger_path(self, unit_id: str) -> Path:
+        return self.ledgers_dir / f"{unit_id}.yaml"
+
+    def relative(self, path: Path) -> str:
+        """Path as shown to users: relative to the workspace, with forward slashes."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def ledger_files(self) -> list[Path]:
+        if not self.ledgers_dir.is_dir():
+            return []
+        return sorted(p for p in self.ledgers_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def find_workspace(root: str | os.PathLike | None = None, start: Path | None = None) -> Workspace:
+    """`--root`, else `FAZHI_ROOT`, else the nearest directory upward holding data/tasks.yaml."""
+    explicit = root or os.environ.get("FAZHI_ROOT")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not (path / MARKER).is_file():
+            raise WorkspaceNotFound(f"“{path}”不是 fazhi 工作区（缺少 {MARKER.as_posix()}）")
+        return Workspace(path.resolve())
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / MARKER).is_file():
+            return Workspace(candidate)
+    raise WorkspaceNotFound(
+        f"在“{here}”及其上级目录中找不到 fazhi 工作区（缺少 {MARKER.as_posix()}）；"
+        "请进入工作区目录，或用 --root 指定，或设置环境变量 FAZHI_ROOT"
+    )

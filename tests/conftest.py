@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fazhi_cli.cli.app import app
-
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -36,6 +34,8 @@ def ws(tmp_path: Path) -> Path:
 
 
 def run_cli(*args: str, env: dict | None = None) -> Result:
+    from fazhi_cli.cli.app import app
+
     runner = CliRunner()
     result = runner.invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
     return Result(result.exit_code, result.stdout, result.stderr)

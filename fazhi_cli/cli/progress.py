@@ -1,0 +1,78 @@
+"""`fazhi progress` and `fazhi record`: dated progress with evidence, and counted or measured targets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from fazhi_cli.cli.common import RootOpt, open_or_exit, parse_date, resolve_task, resolve_unit
+from fazhi_cli.cli.options import DateOpt, EvidenceOpt, NoCommitOpt, NoteOpt, RequiredUnitOpt, TaskArg
+from fazhi_cli.cli.writing import parse_evidence, report, require_carried, write_entry
+from fazhi_cli.engine.actions import decide_progress, decide_record, find_target, Refused
+from fazhi_cli.cli.common import fail
+
+
+def progress(
+    task: TaskArg,
+    unit: RequiredUnitOpt,
+    note: Annotated[str, typer.Option("--note", "-m", help="做了什么（进展说明）", show_default=False)],
+    evidence: EvidenceOpt = None,
+    date: DateOpt = None,
+    root: RootOpt = None,
+    no_commit: NoCommitOpt = False,
+) -> None:
+    """记录一条工作进展（台账资料）。
+
+    示例：fazhi progress 7 --unit 科区 --note "已在政府网站公布权责清单" --evidence evidence/kerqin/清单.pdf
+    """
+    session = open_or_exit(root)
+    the_unit = resolve_unit(session, unit)
+    the_task = resolve_task(session, task)
+    require_carried(session, the_unit, the_task)
+    when = parse_date(date)
+    items = parse_evidence(session, the_unit, evidence)
+    result = write_entry(session, the_unit, the_task, lambda entry: decide_progress(entry, date=when, note=note, evidence=items))
+    report(session, the_unit, the_task, result, commit=not no_commit, action="progress")
+
+
+def record(
+    task: TaskArg,
+    unit: RequiredUnitOpt,
+    target: Annotated[
+        Optional[str], typer.Option("--target", "-t", help="目标编号或名称（任务只有一个目标时可省略）", show_default=False)
+    ] = None,
+    value: Annotated[Optional[float], typer.Option("--value", help="测得的数值（比率、时限类目标）", show_default=False)] = None,
+    note: NoteOpt = None,
+    evidence: EvidenceOpt = None,
+    date: DateOpt = None,
+    root: RootOpt = None,
+    no_commit: NoCommitOpt = False,
+) -> None:
+    """记录一次计数（如一次中心组学法）或一个测得的数值（如双随机一公开占比 85%）。
+
+    示例：fazhi record 2 --unit 科区 --target study --date 2020-03-12 --evidence 学习记录.pdf
+    示例：fazhi record 18 --unit 市场监管局 --value 86.5 --date 2020-06-30
+    """
+    session = open_or_exit(root)
+    the_unit = resolve_unit(session, unit)
+    the_task = resolve_task(session, task)
+    require_carried(session, the_unit, the_task)
+    try:
+        the_target = find_target(the_task, target)
+    except Refused as exc:
+        fail(exc.message)
+    when = parse_date(date)
+    items = parse_evidence(session, the_unit, evidence)
+    result = write_entry(
+        session,
+        the_unit,
+        the_task,
+        lambda entry: decide_record(session.plan, the_task, the_target, entry, date=when, value=value, note=note, evidence=items),
+    )
+    report(session, the_unit, the_task, result, commit=not no_commit, action="record")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("progress")(progress)
+    app.command("record")(record)

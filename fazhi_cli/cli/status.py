@@ -1,0 +1,84 @@
+"""`fazhi status`: what is outstanding and overdue — one unit, a lead unit's tasks, or everyone."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from fazhi_cli.cli.common import AsOfOpt, FormatOpt, ListFormat, RootOpt, UnitOpt, fail, open_or_exit, parse_date, resolve_unit
+from fazhi_cli.engine.status import responsibilities, status_rows, summarize
+from fazhi_cli.render.console import make_console
+from fazhi_cli.render.records import to_csv, to_json
+from fazhi_cli.render.status_view import ROW_COLUMNS, as_of_title, print_rows_by_unit, print_summaries, print_unit_rows
+
+
+def status(
+    unit: UnitOpt = None,
+    lead: Annotated[Optional[str], typer.Option("--lead", help="牵头单位：列出其牵头任务中各责任单位的进度", show_default=False)] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="只列逾期事项")] = False,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = ListFormat.table,
+    root: RootOpt = None,
+) -> None:
+    """查看进度：未完成、逾期、临期事项。
+
+    --unit U：该单位的每项任务；--lead U：U 牵头的任务中各责任单位的状态；
+    都不给：各单位汇总（任务数、各状态数、完成率、逾期数）。--overdue 只列逾期事项。
+
+    示例：fazhi status --unit 科区 --as-of 2020-08-06
+    示例：fazhi status --overdue --format csv
+    """
+    if unit and lead:
+        fail("--unit 和 --lead 只能选一个")
+    session = open_or_exit(root)
+    plan = session.plan
+    day = parse_date(as_of, "--as-of")
+    ledgers = session.valid_ledgers()
+    invalid = {stem: l.path for stem, l in session.ledgers.items() if stem not in ledgers}
+    if invalid:
+        make_console(stderr=True).print(
+            f"警告：以下台账有错误，按空台账计算：{'、'.join(sorted(invalid.values()))}（运行 `fazhi check` 查看）", markup=False
+        )
+    if unit:
+        chosen = resolve_unit(session, unit)
+        rows = status_rows(plan, ledgers, day, units=[chosen.id])
+        title = f"{chosen.label}任务进度（{as_of_title(day)}）"
+    elif lead:
+        chosen = resolve_unit(session, lead)
+        resp = responsibilities(plan, ledgers)
+        led = [tid for tid, r in resp.items() if chosen.id in r.lead]
+        if not led:
+            fail(f"{chosen.label}不是任何任务的牵头单位")
+        rows = status_rows(plan, ledgers, day, tasks=led)
+        title = f"{chosen.label}牵头任务进度（{as_of_title(day)}）"
+    else:
+        rows = status_rows(plan, ledgers, day)
+        title = f"各单位任务进度（{as_of_title(day)}）"
+    if overdue:
+        rows = [r for r in rows if r.overdue]
+        title = title.replace("进度", "逾期事项")
+
+    summary_mode = not unit and not lead and not overdue
+    if fmt is not ListFormat.table:
+        if summary_mode:
+            records = [s.as_dict() | {"ledger_valid": s.unit_id not in invalid} for s in summarize(plan, rows, day)]
+        else:
+            records = [r.as_dict() for r in rows]
+        if fmt is ListFormat.json:
+            typer.echo(to_json(records), nl=False)
+        else:
+            typer.echo(to_csv(records, None if summary_mode else ROW_COLUMNS), nl=False)
+        return
+    if summary_mode:
+        print_summaries(title, summarize(plan, rows, day), invalid)
+    elif unit:
+        print_unit_rows(title, rows)
+    else:
+        print_rows_by_unit(title, rows)
+    total_overdue = sum(r.overdue for r in rows)
+    make_console().print(f"共 {len(rows)} 项，逾期 {total_overdue} 项，临期 {sum(r.due_soon for r in rows)} 项。", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from fazhi_cli import __version__
-from fazhi_cli.cli import check, listing
+from fazhi_cli.cli import audit, check, closeout, codeowners, extend, fix_encoding, history, init, listing, progress, schema, status, workplan, report, export
 
 app = typer.Typer(
     name="fazhi",
@@ -33,8 +33,8 @@ def _root(
     """法治政府建设工作台账。"""
 
 
-check.register(app)
-listing.register(app)
+for module in (check, listing, status, init, workplan, progress, closeout, extend, schema, fix_encoding, history, audit, codeowners, report, export):
+    module.register(app)
 
 
 def main() -> None:

@@ -43,6 +43,8 @@ def decode(raw: bytes, path: str) -> tuple[Decoded | None, list[Problem]]:
             return None, [error(path, line, None, "E002", "文件以 UTF-16 标记开头，但内容不是有效的 UTF-16，请另存为 UTF-8")]
         return _finish(text, encoding, bom, path)
     if b"\x00" in body:
+        if _looks_like_utf16(body):
+            return None, [error(path, 1, None, "E002", "文件看起来是没有 BOM 标记的 UTF-16 编码；请在编辑器中另存为“UTF-8”编码")]
         line = body[: body.index(b"\x00")].count(b"\n") + 1
         return None, [error(path, line, None, "E003", "文件含有 NUL 字节，看起来是二进制文件而不是 YAML 文本（是否选错了文件？）")]
     try:
@@ -51,6 +53,23 @@ def decode(raw: bytes, path: str) -> tuple[Decoded | None, list[Problem]]:
         line = body[: exc.start].count(b"\n") + 1
         return None, [error(path, line, None, "E002", _not_utf8_message(body))]
     return _finish(text, encoding, bom, path)
+
+
+def _looks_like_utf16(body: bytes) -> bool:
+    """UTF-16 text without a BOM: mostly ASCII, so every other byte is NUL, and it decodes."""
+    sample = body[:4096]
+    if len(body) % 2 or len(sample) < 4:
+        return False
+    for offset, encoding in ((1, "utf-16-le"), (0, "utf-16-be")):
+        half = len(sample) // 2
+        high, low = sample[offset::2].count(0), sample[1 - offset :: 2].count(0)
+        if high * 10 >= half * 6 and low * 20 <= half:
+            try:
+                body.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            return True
+    return False
 
 
 def _not_utf8_message(body: bytes) -> str:

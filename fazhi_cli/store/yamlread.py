@@ -23,12 +23,18 @@ from ruamel.yaml.events import (
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
-    StreamEndEvent,
 )
+from ruamel.yaml.reader import ReaderError
 
 from fazhi_cli.problems import Problem, error
 
 MAX_DEPTH = 24
+# Scalars plus collections. The shipped tasks.yaml has about 600; a big ledger a few thousand.
+# Each node costs a few microseconds in Python, so this keeps any one file well under a second
+# (a 2 MB file of `[1,1,1,…]` holds a million nodes and took over 4 s before this limit).
+MAX_NODES = 50_000
+# Decimal integers longer than this stay text: int() refuses more than 4300 digits (ValueError).
+MAX_INT_DIGITS = 1_000
 Path = tuple[Any, ...]
 
 _STANDARD_STR_TAG = "tag:yaml.org,2002:str"
@@ -66,6 +72,17 @@ class Parsed:
         return None
 
 
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def shorten(value: Any, limit: int = 40) -> str:
+    """User text for a one-line message: line breaks shown as ↵, controls escaped, long text cut."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "…"
+    return _UNPRINTABLE.sub(lambda m: "↵" if m.group() == "\n" else f"\\x{ord(m.group()):02x}", text)
+
+
 class _Stop(Exception):
     def __init__(self, problem: Problem):
         self.problem = problem
@@ -76,30 +93,94 @@ def parse_yaml(text: str, path: str) -> tuple[Parsed | None, list[Problem]]:
     tabs = _tab_problems(text, path)
     if tabs:
         return None, tabs
+    bad = _bad_character(text, path)
+    if bad:
+        return None, [bad]
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.split("\n")
     ):
         return None, [error(path, 1, 1, "E004", "文件为空（没有任何内容），请按格式填写或从备份恢复")]
     builder = _Builder(path)
     try:
+        feed = builder.feed
         for event in YAML(typ="safe").parse(text):
-            builder.feed(event)
+            feed(event)
     except _Stop as stop:
         return None, [stop.problem]
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-        what = (exc.problem or "").strip()
-        return None, [error(path, line, col, "E006", f"YAML 语法错误：{_explain(what)}")]
-    except YAMLError as exc:  # e.g. reader errors on control characters
+        return None, [_syntax_problem(exc, path)]
+    except ReaderError as exc:  # normally caught by _bad_character first
+        line, col = _line_col(text, exc.position)
+        return None, [error(path, line, col, "E006", f"YAML 语法错误：不允许的字符（{exc.reason}）")]
+    except YAMLError as exc:
         return None, [error(path, None, None, "E006", f"YAML 语法错误：{exc}")]
+    except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:  # pragma: no cover - safety net
+        # Never a traceback for a bad file: a reader bug must not hide the other files' problems.
+        return None, [error(path, None, None, "E006", f"YAML 无法解析（{type(exc).__name__}: {exc}）")]
     if builder.documents == 0 or builder.result is _MISSING:
         return None, [error(path, 1, 1, "E004", "文件为空（没有任何内容），请按格式填写或从备份恢复")]
     return Parsed(builder.result, builder.value_pos, builder.key_pos), []
 
 
+_OPENERS = {
+    "while scanning a quoted scalar": "引号",
+    "while parsing a flow sequence": "方括号",
+    "while parsing a flow mapping": "花括号",
+}
+
+
+def _syntax_problem(exc: MarkedYAMLError, path: str) -> Problem:
+    """Where the parser gave up, except for an unclosed quote or bracket: there, where it opened."""
+    what = (exc.problem or "").strip()
+    problem, context = exc.problem_mark, exc.context_mark
+    message = f"YAML 语法错误：{_explain(what)}"
+    mark = problem or context
+    opened = (exc.context or "") in _OPENERS
+    if opened and context is not None and problem is not None and context.line != problem.line:
+        if what.startswith("found unexpected end of stream"):
+            mark = context
+            message += f"；从这里开始的引号或括号直到文件末尾（第 {problem.line + 1} 行）都没有闭合"
+        else:
+            message += f"；这个{_OPENERS[exc.context]}从第 {context.line + 1} 行第 {context.column + 1} 列开始"
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+    return error(path, line, col, "E006", message)
+
+
+def _line_col(text: str, index: int | None) -> tuple[int | None, int | None]:
+    if index is None or index < 0:
+        return None, None
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+# Characters YAML forbids (C0/C1 controls other than tab and line feed, surrogates, U+FFFE/FFFF),
+# and the extra line breaks YAML 1.1 honours but editors do not show as new lines (NEL, LS, PS):
+# left in, they would shift every line number the parser reports after them.
+_BAD_CHAR = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_LINE_BREAKS = {"\x85": "NEL", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR"}
+
+
+def _bad_character(text: str, path: str) -> Problem | None:
+    found = _BAD_CHAR.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    line, col = _line_col(text, found.start())
+    code_point = f"U+{ord(char):04X}"
+    if char in _LINE_BREAKS:
+        message = (
+            f"含有特殊换行符 {code_point}（{_LINE_BREAKS[char]}，常见于从网页或 Word 复制的文字）；"
+            "请删除它或改成普通换行"
+        )
+    else:
+        message = f"含有不可见的控制字符 {code_point}（可能是从其他软件复制时带入的），请删除"
+    return error(path, line, col, "E006", f"YAML 语法错误：{message}")
+
+
 def _tab_problems(text: str, path: str) -> list[Problem]:
     problems = []
+    if "\t" not in text:
+        return problems
     for number, line in enumerate(text.split("\n"), start=1):
         col = line.find("\t")
         if col >= 0:
@@ -112,7 +193,9 @@ def _tab_problems(text: str, path: str) -> list[Problem]:
 
 
 _EXPLAIN = {
-    "mapping values are not allowed here": "此处不能出现“键: 值”（常见原因：冒号后缺空格，或缩进不对齐）",
+    "mapping values are not allowed": "此处不能出现“键: 值”（常见原因：值里有“: ”需要加引号，或缩进不对齐）",
+    "mapping keys are not allowed": "此处不能出现“键: 值”（缩进不对齐）",
+    "block sequence entries are not allowed": "此处不能出现列表项“- ”（缩进不对齐，或值里有“- ”需要加引号）",
     "did not find expected key": "缩进不对齐或缺少“键:”",
     "did not find expected ',' or ']'": "方括号列表没有正确结束（缺少 ] 或逗号）",
     "did not find expected ',' or '}'": "花括号没有正确结束（缺少 } 或逗号）",
@@ -121,6 +204,21 @@ _EXPLAIN = {
     "found character that cannot start any token": "出现了不能开始任何内容的字符（如 @ 或 `），请给该值加引号",
     "could not find expected ':'": "缺少冒号“:”，或引号没有闭合",
     "found undefined alias": "使用了未定义的别名",
+    "did not find expected node content": "缺少内容（常见原因：缩进不对齐，或逗号、括号多余）",
+    "found unknown escape character": "双引号中的反斜杠转义无效（路径中的 \\ 请改用 / 或单引号）",
+    "found unexpected ':'": "冒号位置不对（请给含冒号的值加引号）",
+    "found unexpected document indicator": "行首出现了 --- 或 ...（请给该值加引号或缩进）",
+    "found undefined tag handle": "使用了未定义的标签前缀",
+    "found duplicate anchor": "锚点重复",
+    "did not find expected comment or line break": "这一行在值结束后还有多余的内容（引号或括号之后只能换行或写 # 注释）",
+    "did not find expected whitespace or line break": "此处应有空格或换行",
+    "did not find expected alphabetic or numeric character": "& 或 * 之后应为字母或数字（如是普通文字，请给该值加引号）",
+    "found unknown directive name": "以 % 开头的行是 YAML 指令，无法识别（如是内容，请给该值加引号）",
+    "could not find expected directive name": "以 % 开头的行是 YAML 指令，无法识别（如是内容，请给该值加引号）",
+    "found incompatible YAML document": "不支持的 YAML 版本（%YAML 指令）",
+    "found duplicate %YAML directive": "%YAML 指令重复",
+    "found an indentation indicator equal to 0": "多行文本（| 或 >）的缩进数字不能为 0",
+    "did not find expected <document start>": "缩进不对齐，或顶层出现了多余的内容",
 }
 
 
@@ -153,7 +251,7 @@ def resolve_plain(value: str) -> Any:
     if _BOOL_FALSE.match(value):
         return False
     if _INT.match(value):
-        return int(value)
+        return int(value) if len(value) <= MAX_INT_DIGITS else value
     if _INT_OCT.match(value):
         return int(value[2:], 8)
     if _INT_HEX.match(value):
@@ -167,12 +265,16 @@ def resolve_plain(value: str) -> Any:
     return value
 
 
+_COLLECTION_TAGS = {MappingStartEvent: "tag:yaml.org,2002:map", SequenceStartEvent: "tag:yaml.org,2002:seq"}
+
+
 class _Builder:
     """Consumes parser events, builds the data, records positions, enforces the guards."""
 
     def __init__(self, path: str):
         self.path = path
         self.documents = 0
+        self.nodes = 0
         self.result: Any = _MISSING
         self.value_pos: dict[Path, tuple[int, int]] = {}
         self.key_pos: dict[Path, tuple[int, int]] = {}
@@ -188,35 +290,42 @@ class _Builder:
         raise _Stop(error(self.path, line, col, code, message))
 
     def feed(self, event) -> None:
-        if isinstance(event, DocumentStartEvent):
+        kind = type(event)
+        if kind is ScalarEvent:
+            self._check_node(event)
+            if event.tag is not None and event.tag != _STANDARD_STR_TAG:
+                self._bad_tag(event)
+            plain = event.implicit[0] and not event.style and event.tag is None
+            self._add(resolve_plain(event.value) if plain else event.value, event)
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            self._check_node(event)
+            if event.tag is not None and event.tag != _COLLECTION_TAGS[kind]:
+                self._bad_tag(event)
+            if len(self.stack) >= MAX_DEPTH:
+                self._stop(event, "E012", f"嵌套层数超过 {MAX_DEPTH} 层，文件结构不对")
+            container: Any = {} if kind is MappingStartEvent else []
+            path = self._add(container, event)
+            self.stack.append([container, path, _MISSING, None])
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            self.stack.pop()
+        elif kind is AliasEvent:
+            self._stop(event, "E009", f"不允许使用 YAML 别名 *{shorten(event.anchor)}；请直接写出内容")
+        elif kind is DocumentStartEvent:
             self.documents += 1
             if self.documents > 1:
                 self._stop(event, "E011", "文件中有多个 YAML 文档（出现了第二个 ---）；每个文件只能有一个文档")
-            return
-        if isinstance(event, AliasEvent):
-            self._stop(event, "E009", f"不允许使用 YAML 别名 *{event.anchor}；请直接写出内容")
-        if isinstance(event, (ScalarEvent, MappingStartEvent, SequenceStartEvent)):
-            if event.anchor is not None:
-                self._stop(event, "E009", f"不允许使用 YAML 锚点 &{event.anchor}；请直接写出内容")
-            tag = event.tag
-            if tag is not None and not (isinstance(event, ScalarEvent) and tag == _STANDARD_STR_TAG):
-                if not (isinstance(event, MappingStartEvent) and tag == "tag:yaml.org,2002:map") and not (
-                    isinstance(event, SequenceStartEvent) and tag == "tag:yaml.org,2002:seq"
-                ):
-                    self._stop(event, "E010", f"不允许使用 YAML 标签 {tag}（不会被执行）；请删除该标签")
-        if isinstance(event, ScalarEvent):
-            plain = event.implicit[0] and not event.style and event.tag is None
-            self._add(resolve_plain(event.value) if plain else event.value, event)
-        elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
-            if len(self.stack) >= MAX_DEPTH:
-                self._stop(event, "E012", f"嵌套层数超过 {MAX_DEPTH} 层，文件结构不对")
-            container: Any = {} if isinstance(event, MappingStartEvent) else []
-            path = self._add(container, event)
-            self.stack.append([container, path, _MISSING, None])
-        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
-            self.stack.pop()
-        elif isinstance(event, StreamEndEvent):
-            return
+
+    def _check_node(self, event) -> None:
+        if event.anchor is not None:
+            self._stop(event, "E009", f"不允许使用 YAML 锚点 &{shorten(event.anchor)}；请直接写出内容")
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self._stop(
+                event, "E005", f"文件内容过多（超过 {MAX_NODES} 个值），不像是手工维护的方案或台账，请确认是否选错了文件"
+            )
+
+    def _bad_tag(self, event) -> None:
+        self._stop(event, "E010", f"不允许使用 YAML 标签 {shorten(event.tag, 80)}（不会被执行）；请删除该标签")
 
     def _add(self, value: Any, event) -> Path:
         where = self._where(event)
@@ -235,7 +344,7 @@ class _Builder:
             if isinstance(value, (dict, list)):
                 self._stop(event, "E006", "YAML 语法错误：键不能是列表或映射")
             if value in container:
-                self._stop(event, "E008", f"重复的键“{value}”；同一层里每个键只能出现一次")
+                self._stop(event, "E008", f"重复的键“{shorten(value)}”；同一层里每个键只能出现一次")
             frame[2], frame[3] = value, where
             return parent + (value,)
         key = frame[2]

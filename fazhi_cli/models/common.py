@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {
     f"lpt{i}" for i in range(1, 10)
@@ -23,7 +24,7 @@ def check_safe_id(value: str) -> str:
     """An id that is also a file name on every system: lowercase ASCII, no path parts."""
     if not SAFE_ID.match(value) or value.split(".")[0] in WINDOWS_RESERVED:
         raise ValueError(
-            f"编号“{value}”不能用作文件名：只能用小写英文字母、数字和连字符，以字母开头，"
+            f"编号“{value if len(value) <= 40 else value[:37] + '…'}”不能用作文件名：只能用小写英文字母、数字和连字符，以字母开头，"
             "不超过 40 个字符，且不能是 CON、NUL 等 Windows 保留名"
         )
     return value
@@ -31,3 +32,14 @@ def check_safe_id(value: str) -> str:
 
 SafeId = Annotated[str, AfterValidator(check_safe_id)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+
+
+def _date_input(value: Any) -> Any:
+    """Dates are written as text (2020-07-31); a bare number is not a date (pydantic would take
+    it as a Unix timestamp and turn 0 into 1970-01-01)."""
+    if isinstance(value, bool) or isinstance(value, (int, float)):
+        raise ValueError(f"“{value}”不是日期，应写成 YYYY-MM-DD，如 2020-07-31")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_input)]

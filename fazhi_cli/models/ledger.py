@@ -6,12 +6,11 @@ the file contradict itself.
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import Enum
 
 from pydantic import Field
 
-from fazhi_cli.models.common import NonEmpty, SafeId, Strict
+from fazhi_cli.models.common import Date, NonEmpty, SafeId, Strict
 
 
 class EvidenceFile(Strict):
@@ -32,11 +31,11 @@ class WorkPlan(Strict):
     leader: str | None = Field(None, description="分管领导")
     owner: str | None = Field(None, description="具体负责人")
     measures: str | None = Field(None, description="具体措施")
-    due: dt.date | None = Field(None, description="计划完成时间")
+    due: Date | None = Field(None, description="计划完成时间")
 
 
 class Progress(Strict):
-    date: dt.date
+    date: Date
     note: NonEmpty
     evidence: list[Evidence] = Field(default_factory=list)
 
@@ -45,7 +44,7 @@ class Record(Strict):
     """One counted occurrence (a 中心组学法 session) or one measured value (双随机 85%)."""
 
     target: SafeId
-    date: dt.date
+    date: Date
     value: float | None = Field(None, description="测得的数值（比率、时限）；计数类不填")
     note: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
@@ -69,7 +68,7 @@ ACTION_LABELS = {
 
 
 class LogEntry(Strict):
-    date: dt.date
+    date: Date
     action: Action
     by: str | None = None
     note: str | None = None
@@ -84,12 +83,12 @@ class Decision(str, Enum):
 class Extension(Strict):
     """延期申请: filed before the deadline, decided by the office; the original stays on record."""
 
-    requested: dt.date
+    requested: Date
     reason: NonEmpty
-    new_due: dt.date
+    new_due: Date
     by: str | None = None
     decision: Decision | None = None
-    decided: dt.date | None = None
+    decided: Date | None = None
     decided_by: str | None = None
     decision_note: str | None = None
 
@@ -97,7 +96,7 @@ class Extension(Strict):
 class Entry(Strict):
     """What one unit records for one task."""
 
-    claimed: dt.date | None = Field(None, description="认领开放式任务的日期")
+    claimed: Date | None = Field(None, description="认领开放式任务的日期")
     plan: WorkPlan | None = None
     progress: list[Progress] = Field(default_factory=list)
     records: list[Record] = Field(default_factory=list)

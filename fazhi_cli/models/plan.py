@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import Enum
 
 from pydantic import Field, model_validator
 
-from fazhi_cli.models.common import NonEmpty, SafeId, Strict
+from fazhi_cli.models.common import Date, NonEmpty, SafeId, Strict
 
 
 class Level(str, Enum):
@@ -119,7 +118,7 @@ def _num(value: float) -> str:
 class Deadline(Strict):
     """A deadline stated in the task's own text; `level` limits it to 市本级 or 旗县级 units."""
 
-    due: dt.date
+    due: Date
     level: Level | None = None
     source: NonEmpty = Field(description="时限出处（方案原文）")
 
@@ -142,7 +141,7 @@ class TasksFile(Strict):
 
 
 class DefaultDue(Strict):
-    due: dt.date
+    due: Date
     source: NonEmpty
     rule: str | None = None
 
@@ -151,8 +150,8 @@ class Phase(Strict):
     id: SafeId
     name: NonEmpty
     section: NonEmpty
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
     summary: str | None = None
 
 
@@ -167,7 +166,7 @@ class Submission(Strict):
     id: NonEmpty = Field(description="编号：月日四位数字，如 0805")
     name: SafeId = Field(description="易读名称，如 completion")
     title: NonEmpty
-    due: dt.date
+    due: Date
     phase: SafeId
     submitter: NonEmpty = Field(description="报送单位：单位/分组名称，或“各地各单位”")
     to: NonEmpty

@@ -37,10 +37,14 @@ class Workspace:
 
     def relative(self, path: Path) -> str:
         """Path as shown to users: relative to the workspace, with forward slashes."""
+        absolute = Path(os.path.abspath(path))
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return absolute.relative_to(Path(os.path.abspath(self.root))).as_posix()
         except ValueError:
-            return path.as_posix()
+            try:
+                return path.resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                return path.as_posix()
 
     def ledger_files(self) -> list[Path]:
         if not self.ledgers_dir.is_dir():

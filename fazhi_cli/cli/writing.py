@@ -16,7 +16,7 @@ from fazhi_cli.models.ledger import Entry, EvidenceFile, Ledger
 from fazhi_cli.models.plan import Task, Unit
 from fazhi_cli.problems import Problem
 from fazhi_cli.render.console import make_console
-from fazhi_cli.store.git import GitError, commit_paths, is_work_tree
+from fazhi_cli.store.git import GitError, commit_paths, git_missing_in, is_work_tree
 from fazhi_cli.store.ledgeredit import EditRefused, Scope, WriteError, append_item, edit_ledger, entry_map, set_value
 from fazhi_cli.store.loader import load_model
 from fazhi_cli.store.session import Session
@@ -187,7 +187,13 @@ ACTION_SUBJECTS = {
 
 def commit_change(session: Session, paths: list[Path], action: str, unit: Unit | None, task: Task | None, detail: str = "") -> None:
     """Commit exactly these files when the workspace is a git work tree and committing is on."""
-    if not session.plan.settings.git_commit or not is_work_tree(session.ws.root):
+    if not session.plan.settings.git_commit:
+        return
+    missing = git_missing_in(session.ws.root)
+    if missing:
+        make_console(stderr=True).print(f"警告：{missing}", markup=False)
+        return
+    if not is_work_tree(session.ws.root):
         return
     subject = ACTION_SUBJECTS.get(action, action)
     if unit is not None:
@@ -207,6 +213,20 @@ def commit_change(session: Session, paths: list[Path], action: str, unit: Unit |
         make_console(stderr=True).print(f"警告：台账已保存，但未能提交到 git：{exc.message}", markup=False)
 
 
+def cited_files(session: Session, decision: Decision | None) -> list[Path]:
+    """Evidence files a decision cites, so they are committed together with the ledger."""
+    if decision is None:
+        return []
+    out: list[Path] = []
+    for _, item in decision.append:
+        for evidence in item.get("evidence", []):
+            if isinstance(evidence, dict) and "path" in evidence:
+                path = session.ws.root / evidence["path"]
+                if path.is_file() and path not in out:
+                    out.append(path)
+    return out
+
+
 def report(session: Session, unit: Unit, task: Task, result: WriteResult, *, commit: bool, action: str) -> None:
     console = make_console()
     err = make_console(stderr=True)
@@ -219,6 +239,6 @@ def report(session: Session, unit: Unit, task: Task, result: WriteResult, *, com
         what = decision.summary if decision else "修改"
         console.print(f"已记录：{unit.label} 任务{task.id}（{task.title}）{what} → {shown}", markup=False)
         if commit:
-            commit_change(session, [result.path], action, unit, task)
+            commit_change(session, [result.path, *cited_files(session, decision)], action, unit, task)
     else:
         console.print(f"没有变化：{shown} 已是所要的内容", markup=False)

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
+from pydantic_core import PydanticCustomError
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {
@@ -38,7 +39,7 @@ def _date_input(value: Any) -> Any:
     """Dates are written as text (2020-07-31); a bare number is not a date (pydantic would take
     it as a Unix timestamp and turn 0 into 1970-01-01)."""
     if isinstance(value, bool) or isinstance(value, (int, float)):
-        raise ValueError(f"“{value}”不是日期，应写成 YYYY-MM-DD，如 2020-07-31")
+        raise PydanticCustomError("date_type", "“{value}”不是日期，应写成 YYYY-MM-DD，如 2020-07-31", {"value": value})
     return value
 
 

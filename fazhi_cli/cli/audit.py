@@ -1,0 +1,106 @@
+"""`fazhi audit`: for the office — close-outs backfilled long after the date they claim, dates in
+the future, closed entries edited, records that vanished, commits by people not listed as a unit's
+editors. Exit 1 when anything is flagged, so a CI job or a server-side hook can run it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from fazhi_cli.cli.common import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEMS, FormatOpt, ListFormat, RootOpt, UnitOpt, fail, parse_date
+from fazhi_cli.cli.history import RangeOpt, SinceOpt, open_source, task_title, unit_filter, unit_label
+from fazhi_cli.engine.audit import AUDIT_CODES, audit as run_audit, summary
+from fazhi_cli.engine.status import responsibilities
+from fazhi_cli.models.plan import Settings
+from fazhi_cli.render.console import make_console
+from fazhi_cli.render.records import to_csv, to_json
+from fazhi_cli.render.tables import print_table
+from fazhi_cli.store.history import HistoryError, load_history
+
+AUDIT_COLUMNS = ["code", "title", "commit", "date", "author_date", "author", "email", "subject", "unit", "unit_name", "task", "task_title", "path", "message"]
+
+
+def audit(
+    unit: UnitOpt = None,
+    since: SinceOpt = None,
+    revisions: RangeOpt = None,
+    backfill_days: Annotated[
+        Optional[int],
+        typer.Option("--backfill-days", min=0, help="提交晚于所记日期超过此天数视为补录（默认取 data/settings.yaml 的 backfill_days）", show_default=False),
+    ] = None,
+    fmt: FormatOpt = ListFormat.table,
+    root: RootOpt = None,
+) -> None:
+    """审计修改历史（供依法治市办使用）：发现问题时退出码为 1，可用于 CI 或服务器端钩子。
+
+    \b
+    A001 销号补录：提交日期比销号记录所记日期晚 backfill_days 天以上（用 --date 改早的作者日期不算数）
+    A002 记录的日期晚于提交日期
+    A003 已销号的条目未经“重新打开”即被修改
+    A004 台账、任务条目或其中的记录被删除
+    A005 提交作者不在该单位（或依法治市办）的编辑人员名单中
+    A006 data/、templates/ 被依法治市办以外的人员修改
+
+    A005、A006 以提交前 data/units.yaml 中登记的 editors 为准；未登记任何编辑人员时不检查。
+
+    示例：fazhi audit --since 2020-07-01
+    示例：fazhi audit --range origin/main..HEAD --format json
+    """
+    source = open_source(root, revisions)
+    unit_id = unit_filter(source, unit)
+    day = parse_date(since, "--since", default_today=False)
+    plan = source.plan
+    days = backfill_days if backfill_days is not None else (plan.settings.backfill_days if plan else Settings().backfill_days)
+    leads = {tid: set(r.lead) for tid, r in responsibilities(plan, {}).items()} if plan else {}
+    try:
+        history = load_history(source.repo, revisions=revisions, since=day, unit=unit_id, with_rules=True)
+    except HistoryError as exc:
+        fail(exc.message, EXIT_CANNOT_RUN)
+    findings = run_audit(history.commits, backfill_days=days, leads=leads)
+    for note in history.notes():
+        make_console(stderr=True).print(note, markup=False)
+    err = make_console(stderr=True)
+    touched = [c for c in history.commits if c.ledgers or c.other_paths]
+    if touched and not any(c.rules is not None and c.rules.configured for c in touched):
+        err.print(
+            "提示：data/units.yaml 中没有登记任何编辑人员（units[].editors、office.editors），"
+            "未检查提交作者（A005、A006）。",
+            markup=False,
+        )
+    if not plan:
+        err.print("提示：方案数据无法读取，单位和任务名称按编号显示，未识别牵头单位。", markup=False)
+    rows = [
+        f.as_dict() | {"unit_name": unit_label(plan, f.unit), "task_title": task_title(plan, f.task)} for f in findings
+    ]
+    if fmt is ListFormat.json:
+        typer.echo(to_json(rows), nl=False)
+    elif fmt is ListFormat.csv:
+        typer.echo(to_csv(rows, AUDIT_COLUMNS), nl=False)
+    else:
+        console = make_console()
+        if findings:
+            table = [
+                [
+                    f.code,
+                    f.commit.committed.strftime("%Y-%m-%d"),
+                    f"{f.commit.author_name} <{f.commit.author_email}>",
+                    unit_label(plan, f.unit) or "",
+                    "" if f.task is None else f"任务{f.task}",
+                    f.message,
+                    f.commit.short,
+                ]
+                for f in findings
+            ]
+            print_table("审计发现的问题", ["代码", "提交日期", "作者", "单位", "任务", "说明", "提交"], table)
+            console.print(f"共 {len(findings)} 个问题：{summary(findings)}。", markup=False)
+        else:
+            console.print(f"审计通过：检查了 {len(history.commits)} 次修改台账或方案数据的提交，未发现问题。", markup=False)
+    raise typer.Exit(EXIT_PROBLEMS if findings else EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit)
+
+
+__all__ = ["AUDIT_CODES", "audit", "register"]

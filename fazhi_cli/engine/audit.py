@@ -1,0 +1,183 @@
+"""`fazhi audit`: what the office should look at in the history of the ledgers. Pure: it reads the
+commits and semantic changes that store/history.py computed, and returns findings with stable codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fazhi_cli.engine.history import CommitChanges, CommitInfo, FileChange, claimed_dates
+from fazhi_cli.engine.state import State, derive
+from fazhi_cli.models.ledger import ACTION_LABELS, Action, LogEntry
+
+# Stable codes. Messages are Chinese and may change; codes do not.
+AUDIT_CODES: dict[str, str] = {
+    "A001": "销号补录：提交日期比所记日期晚得多",
+    "A002": "日期晚于提交日期（未来日期）",
+    "A003": "已销号的条目被修改",
+    "A004": "记录消失：台账、任务条目或其中的记录被删除",
+    "A005": "提交作者不是该单位台账的编辑人员",
+    "A006": "方案数据被依法治市办以外的人员修改",
+}
+
+CLOSE_OUT_ACTIONS = (Action.APPLY, Action.CLOSE, Action.CONFIRM)
+# What a lead unit may write into a unit's ledger: its decision on a close-out of a task it leads.
+LEAD_ACTIONS = (Action.CONFIRM, Action.REJECT, Action.REOPEN)
+REMOVAL_KINDS = {"ledger_removed", "entry_removed", "progress_removed", "records_removed", "log_removed", "extensions_removed"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    commit: CommitInfo
+    unit: str | None
+    task: int | None
+    message: str
+    path: str | None = None
+
+    @property
+    def title(self) -> str:
+        return AUDIT_CODES[self.code]
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "commit": self.commit.sha,
+            "date": self.commit.committed.isoformat(),
+            "author_date": self.commit.author_date.isoformat(),
+            "author": self.commit.author_name,
+            "email": self.commit.author_email,
+            "subject": self.commit.subject,
+            "unit": self.unit,
+            "task": self.task,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+def audit(
+    commits: list[CommitChanges],
+    *,
+    backfill_days: int,
+    leads: dict[int, set[str]] | None = None,
+    check_authors: bool = True,
+) -> list[Finding]:
+    """Every finding, in commit order. `leads`: lead unit ids per task (a lead unit's editors may
+    confirm, reject or reopen close-outs of the tasks it leads in other units' ledgers)."""
+    findings: list[Finding] = []
+    for item in commits:
+        for change in item.ledgers:
+            if check_authors:
+                findings += _authors(item, change, leads or {})
+            findings += _changes(item.commit, change, backfill_days)
+        if check_authors:
+            findings += _plan_files(item)
+    return findings
+
+
+def _changes(commit: CommitInfo, fc: FileChange, backfill_days: int) -> list[Finding]:
+    out: list[Finding] = []
+
+    def add(code: str, task: int | None, message: str) -> None:
+        out.append(Finding(code, commit, fc.unit, task, message, fc.path))
+
+    day = commit.commit_day
+    reopened = {c.task for c in fc.changes if c.kind == "log_added" and c.after.action is Action.REOPEN}
+    for change in fc.changes:
+        # A001: a close-out recorded long after the date it claims.
+        if change.kind in ("log_added", "log_edited") and change.after.action in CLOSE_OUT_ACTIONS:
+            item: LogEntry = change.after
+            moved = change.before is None or change.before.date != item.date or change.before.action != item.action
+            lag = (day - item.date).days
+            if moved and lag > backfill_days:
+                note = ""
+                if commit.author_date.date() < day:
+                    note = f"；提交的作者日期被设为 {commit.author_date.date()}，实际提交于 {day}"
+                add(
+                    "A001",
+                    change.task,
+                    f"{ACTION_LABELS[item.action]}记为 {item.date}，{day} 才提交（晚 {lag} 天，超过 {backfill_days} 天）{note}",
+                )
+        # A002: a date that had not yet come when it was committed.
+        for name, value in claimed_dates(change):
+            if value > day:
+                what = {"claimed": "认领日期", "requested": "延期申请日期", "decided": "审批日期"}.get(name, "日期")
+                add("A002", change.task, f"{what} {value} 晚于提交日期 {day}：{change.message}")
+        # A004: something that was on record is gone.
+        if change.kind in REMOVAL_KINDS:
+            add("A004", change.task, change.message)
+        # A003: an entry that was closed (已销号) is changed without being reopened first.
+        if change.task is not None and not change.derived and fc.before is not None and change.kind != "entry_removed":
+            before_entry = fc.before.tasks.get(change.task)
+            if before_entry is None or derive(before_entry).state is not State.CLOSED:
+                continue
+            if change.kind == "log_added" and change.after.action is Action.REOPEN:
+                continue
+            if change.task in reopened and not change.kind.endswith(("_edited", "_removed")):
+                continue  # reopened in the same commit: new items are fine, rewriting old ones is not
+            closed = derive(before_entry).closed_date
+            add("A003", change.task, f"任务{change.task}已于 {closed} 销号，未经重新打开即被修改：{change.message}")
+    return out
+
+
+def _authors(item: CommitChanges, fc: FileChange, leads: dict[int, set[str]]) -> list[Finding]:
+    """A005: the author is neither one of the unit's editors nor one of the office's people."""
+    rules = item.rules
+    commit = item.commit
+    if rules is None or not rules.configured or not fc.changes:
+        return []
+    if rules.may_edit(commit.author_email, fc.unit):
+        return []
+    own = [c for c in fc.changes if not c.derived]
+    mine = rules.units_of(commit.author_email)
+    if own and mine and all(
+        c.kind == "log_added" and c.after.action in LEAD_ACTIONS and c.task is not None and mine & leads.get(c.task, set())
+        for c in own
+    ):
+        return []  # a lead unit deciding on a close-out of a task it leads
+    listed = sorted(rules.units.get(fc.unit, frozenset()))
+    who = f"本单位编辑人员：{'、'.join(listed)}" if listed else "data/units.yaml 未列出本单位的编辑人员"
+    tasks = sorted({c.task for c in fc.changes if c.task is not None})
+    task = tasks[0] if len(tasks) == 1 else None
+    return [
+        Finding(
+            "A005",
+            commit,
+            fc.unit,
+            task,
+            f"{commit.author_name} <{commit.author_email}> 修改了 {fc.path}，但不在该单位或依法治市办的编辑人员名单中（{who}）",
+            fc.path,
+        )
+    ]
+
+
+def _plan_files(item: CommitChanges) -> list[Finding]:
+    """A006: data/ and templates/ belong to the office."""
+    rules = item.rules
+    commit = item.commit
+    if rules is None or not rules.configured or not item.other_paths:
+        return []
+    if commit.author_email.strip().lower() in rules.office:
+        return []
+    shown = "、".join(item.other_paths[:5]) + ("等" if len(item.other_paths) > 5 else "")
+    return [
+        Finding(
+            "A006",
+            commit,
+            None,
+            None,
+            f"{commit.author_name} <{commit.author_email}> 修改了 {shown}，但不在依法治市办的编辑人员名单（data/units.yaml 的 office.editors）中",
+            item.other_paths[0],
+        )
+    ]
+
+
+def summary(findings: list[Finding]) -> str:
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    return "，".join(f"{code} {AUDIT_CODES[code].split('：')[0]} {n} 项" for code, n in sorted(counts.items()))
+
+
+__all__ = ["AUDIT_CODES", "Finding", "audit", "summary"]

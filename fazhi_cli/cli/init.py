@@ -14,7 +14,7 @@ from fazhi_cli.engine.status import responsibilities, tasks_of_unit
 from fazhi_cli.models.plan import Unit
 from fazhi_cli.render.console import make_console
 from fazhi_cli.store.ledgeredit import EditRefused, Scope, WriteError, edit_ledger, entry_map
-from fazhi_cli.store.safewrite import atomic_write, lock_for
+from fazhi_cli.store.safewrite import ABSENT, atomic_write, lock_for
 from fazhi_cli.store.session import Session
 
 
@@ -55,7 +55,7 @@ def init(unit: UnitOpt = None, root: RootOpt = None, no_commit: NoCommitOpt = Fa
             if not path.exists():
                 with lock_for(path):
                     if not path.exists():
-                        atomic_write(path, ledger_skeleton(session, the_unit, task_ids).encode("utf-8"), expected_sha256=None)
+                        atomic_write(path, ledger_skeleton(session, the_unit, task_ids).encode("utf-8"), expected_sha256=ABSENT)
                         changed.append(path)
                         console.print(f"已创建 {shown}（{len(task_ids)} 项任务）", markup=False)
                         continue

@@ -1,0 +1,112 @@
+"""`fazhi export`: the ledger table (台账) for the office's spreadsheets — xlsx, csv or json."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from fazhi_cli.cli.common import EXIT_CANNOT_RUN, AsOfOpt, RootOpt, UnitOpt, fail, open_or_exit, parse_date, resolve_unit
+from fazhi_cli.cli.report import invalid_ledgers
+from fazhi_cli.engine.reports import LEDGER_COLUMNS, UNIT_COLUMNS, ledger_json_row, ledger_table, ledger_table_row, unit_table_row
+from fazhi_cli.engine.status import responsibilities
+from fazhi_cli.render.console import make_console
+from fazhi_cli.render.records import to_csv, to_json
+from fazhi_cli.render.xlsx_writer import Sheet, build_xlsx
+from fazhi_cli.store.safewrite import WriteError, atomic_write
+
+
+class ExportFormat(str, Enum):
+    xlsx = "xlsx"
+    csv = "csv"
+    json = "json"
+
+
+LEDGER_WIDTHS = (10, 10, 6, 24, 6, 10, 10, 10, 30, 14, 14, 24, 10, 14, 6, 8, 6, 8, 24, 24, 40, 30, 30)
+UNIT_WIDTHS = (6, 16, 8, 8, 8, 8, 8, 8, 8, 10, 10, 6, 30)
+
+
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="xlsx（Excel/WPS 表格）、csv（UTF-8，带 BOM）、json")] = ExportFormat.xlsx,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("--output", "-o", help="输出文件；xlsx 默认 reports/ledger-日期.xlsx，csv 和 json 默认输出到屏幕", show_default=False),
+    ] = None,
+    unit: UnitOpt = None,
+    lead: Annotated[Optional[str], typer.Option("--lead", help="牵头单位：只导出其牵头的任务（各承担单位）", show_default=False)] = None,
+    as_of: AsOfOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """导出工作台账总表：每个单位每项任务一行（分管领导、措施、时限、状态、进展、佐证材料）。
+
+    xlsx 含“台账”和“汇总”两个工作表（有无效台账时另加“台账无效”表）；csv 用中文表头；
+    json 的字段与 `fazhi status --format json` 相同，另有 leader、owner、measures、progress、reason。
+    单元格一律按文本写入：以 = 开头的内容不会被当作公式。
+
+    示例：fazhi export --as-of 2020-08-06
+
+    示例：fazhi export --format csv --unit 科区 -o 科区台账.csv
+    """
+    if unit and lead:
+        fail("--unit 和 --lead 只能选一个")
+    session = open_or_exit(root)
+    plan = session.plan
+    day = parse_date(as_of, "--as-of")
+    ledgers = session.valid_ledgers()
+    invalid = invalid_ledgers(session, ledgers)
+    scope, chosen = "office", None
+    if unit:
+        chosen, scope = resolve_unit(session, unit), "unit"
+        if chosen.id in {i.unit_id for i in invalid}:
+            fail(f"{chosen.label}的台账有错误，无法导出；请先运行 `fazhi check` 并改正")
+    elif lead:
+        chosen, scope = resolve_unit(session, lead), "lead"
+        if not any(chosen.id in r.lead for r in responsibilities(plan, ledgers).values()):
+            fail(f"{chosen.label}不是任何任务的牵头单位")
+    table = ledger_table(
+        plan, ledgers, day, scope=scope, unit_id=chosen.id if chosen else None,
+        exclude={i.unit_id for i in invalid}, present=set(session.ledgers),
+    )
+    if invalid and scope != "unit":
+        make_console(stderr=True).print(
+            "警告：以下台账无效，未导出：" + "、".join(i.path for i in invalid) + "（运行 `fazhi check` 查看）", markup=False
+        )
+    if fmt is ExportFormat.json:
+        data = to_json([ledger_json_row(raw, r) for raw, r in zip(table.raw, table.rows)])
+        _emit(data.encode("utf-8"), output, session.ws.root, day, fmt)
+        return
+    records = [ledger_table_row(r) for r in table.rows]
+    if fmt is ExportFormat.csv:
+        keyed = [{label: rec[key] for key, label in LEDGER_COLUMNS} for rec in records]
+        text = to_csv(keyed, [label for _, label in LEDGER_COLUMNS])
+        _emit(text.encode("utf-8-sig") if output else text.encode("utf-8"), output, session.ws.root, day, fmt)
+        return
+    sheets = [
+        Sheet("台账", [label for _, label in LEDGER_COLUMNS], [[rec[key] for key, _ in LEDGER_COLUMNS] for rec in records], LEDGER_WIDTHS),
+        Sheet("汇总", [label for _, label in UNIT_COLUMNS], [[unit_table_row(u)[key] for key, _ in UNIT_COLUMNS] for u in table.units], UNIT_WIDTHS),
+    ]
+    if invalid and scope != "unit":
+        sheets.append(Sheet("台账无效", ["单位", "台账文件", "主要问题"], [[i.label, i.path, "\n".join(i.problems)] for i in invalid], (16, 24, 80)))
+    who = chosen.label if chosen else "全市"
+    _emit(build_xlsx(sheets, f"{who}法治政府建设工作台账（截至{day.isoformat()}）"), output, session.ws.root, day, fmt, chosen)
+
+
+def _emit(data: bytes, output: Path | None, root: Path, day, fmt: ExportFormat, chosen=None) -> None:
+    if output is None and fmt is not ExportFormat.xlsx:
+        typer.echo(data.decode("utf-8"), nl=False)
+        return
+    target = output or root / "reports" / (f"ledger-{day.isoformat()}" + (f"-{chosen.id}" if chosen else "") + ".xlsx")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, data, expected_sha256=None)
+    except WriteError as exc:
+        fail(f"{exc.message}（文件若已在 Excel/WPS 中打开，请先关闭，或用 -o 另存为其他文件名）", EXIT_CANNOT_RUN)
+    except OSError as exc:
+        fail(f"无法写入“{target}”：{exc.strerror or exc}", EXIT_CANNOT_RUN)
+    typer.echo(f"已导出：{target}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)

@@ -1,0 +1,219 @@
+"""`fazhi report`: the documents the plan asks for (工作方案、自查报告、完成情况、年度总结、周调度、月通报),
+rendered from templates as Word (.docx), HTML or Markdown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from fazhi_cli import __version__
+from fazhi_cli.cli.common import (
+    EXIT_CANNOT_RUN,
+    AsOfOpt,
+    RootOpt,
+    UnitOpt,
+    fail,
+    open_or_exit,
+    parse_date,
+    print_problems,
+    resolve_unit,
+)
+from fazhi_cli.engine.reports import InvalidLedger, ReportSpec, build_report, find_report
+from fazhi_cli.engine.status import responsibilities, tasks_of_unit
+from fazhi_cli.models.plan import Unit
+from fazhi_cli.render.console import make_console
+from fazhi_cli.render.documents import EXTENSIONS, RenderError, render_report, template_origin
+from fazhi_cli.store.revision import RevisionError, checkout_revision, current_revision
+from fazhi_cli.store.safewrite import WriteError, atomic_write
+from fazhi_cli.store.session import Session
+
+PROBLEMS_SHOWN = 3
+
+
+class ReportFormat(str, Enum):
+    docx = "docx"
+    html = "html"
+    md = "md"
+    json = "json"
+
+
+LeadOpt = Annotated[Optional[str], typer.Option("--lead", help="牵头单位：生成它对所牵头任务的报告", show_default=False)]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="输出文件（默认 reports/ 下按材料和单位命名）", show_default=False)]
+RevOpt = Annotated[
+    Optional[str], typer.Option("--rev", help="按某次 git 提交时的数据和模板生成（提交号、分支或标签），用于重新生成已报送的材料", show_default=False)
+]
+
+
+def report(
+    submission: Annotated[
+        str,
+        typer.Argument(
+            help="报送材料：0320 工作方案、0430 自查报告、0805 完成情况报告、1208 年度总结、weekly 周调度、monthly 月通报"
+            "（也可用 work-plan、self-check、completion、summary、bulletin 或中文名称）",
+            show_default=False,
+        ),
+    ],
+    unit: UnitOpt = None,
+    lead: LeadOpt = None,
+    as_of: AsOfOpt = None,
+    since: Annotated[
+        Optional[str], typer.Option("--since", help="周调度：从哪天之后算起（YYYY-MM-DD，默认 --as-of 前7天）", show_default=False)
+    ] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="docx（Word/WPS）、html（可打印）、md（Markdown）、json（模板数据）")] = ReportFormat.docx,
+    output: OutputOpt = None,
+    rev: RevOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """生成报送材料：按 data/phases.yaml 中的报送要求和 templates/ 中的模板。
+
+    --unit U：U 本单位的报告；--lead U：U 对其牵头任务的报告；都不给：依法治市办的全市汇总。
+    台账无效的单位不影响全市报告：列为“台账无效”，其余单位照常统计。
+    页脚注明统计截止日期和数据版本（git 提交号）；--rev 按当时的提交重新生成。
+    工作区 templates/ 中的同名模板优先于内置模板（见 docs/reports.md）。
+
+    示例：fazhi report 0805 --unit 科区 --as-of 2020-08-06
+
+    示例：fazhi report monthly --format html -o 通报.html
+
+    示例：fazhi report 0805 --unit 科区 --rev a1b2c3d
+    """
+    if unit and lead:
+        fail("--unit 和 --lead 只能选一个")
+    live = open_or_exit(root)
+    day = parse_date(as_of, "--as-of")
+    since_day = parse_date(since, "--since", default_today=False)
+    if since_day is not None and since_day >= day:
+        fail(f"--since {since_day.isoformat()} 应早于统计日期 {day.isoformat()}")
+    if rev:
+        with tempfile.TemporaryDirectory(prefix="fazhi-rev-") as folder:
+            try:
+                short = checkout_revision(live.ws.root, rev, Path(folder))
+            except RevisionError as exc:
+                fail(exc.message, EXIT_CANNOT_RUN)
+            session = open_or_exit(Path(folder))
+            _run(live, session, submission, unit, lead, day, since_day, fmt, output, short)
+    else:
+        _run(live, live, submission, unit, lead, day, since_day, fmt, output, current_revision(live.ws.root))
+
+
+def _run(
+    live: Session,
+    session: Session,
+    submission: str,
+    unit: str | None,
+    lead: str | None,
+    day: dt.date,
+    since_day: dt.date | None,
+    fmt: ReportFormat,
+    output: Path | None,
+    revision: str | None,
+) -> None:
+    plan = session.plan
+    spec, why = find_report(plan, submission)
+    if spec is None:
+        fail(why)
+    if since_day is not None and spec.template != "weekly":
+        fail("--since 只用于周调度（weekly）")
+    ledgers = session.valid_ledgers()
+    invalid = invalid_ledgers(session, ledgers)
+    chosen: Unit | None = None
+    scope = "office"
+    if unit:
+        if spec.template in ("bulletin", "weekly"):
+            fail(f"{spec.title}是依法治市办对各单位的通报，不按单位生成；牵头单位可用 --lead 生成其牵头任务的{spec.title}")
+        chosen, scope = resolve_unit(session, unit), "unit"
+        if chosen.id in {i.unit_id for i in invalid}:
+            bad = session.ledgers[chosen.id]
+            print_problems([p for p in bad.problems if p.is_error], limit=10)
+            fail(f"{chosen.label}的台账（{bad.path}）有错误，无法生成本单位的{spec.title}；请先运行 `fazhi check` 并改正")
+        if not tasks_of_unit(plan, chosen.id, responsibilities(plan, ledgers)):
+            fail(f"{chosen.label}没有承担任何任务，无需报送{spec.title}")
+    elif lead:
+        chosen, scope = resolve_unit(session, lead), "lead"
+        if not any(chosen.id in r.lead for r in responsibilities(plan, ledgers).values()):
+            fail(f"{chosen.label}不是任何任务的牵头单位")
+    context = build_report(
+        plan,
+        ledgers,
+        spec,
+        day,
+        scope=scope,
+        unit_id=chosen.id if chosen else None,
+        invalid=invalid,
+        present=set(session.ledgers),
+        revision=revision,
+        since=since_day,
+        generator=f"fazhi {__version__}",
+    )
+    try:
+        data = render_report(context, fmt.value, session.ws.templates_dir)
+    except RenderError as exc:
+        fail(exc.message, EXIT_CANNOT_RUN)
+    target = output if output is not None else live.ws.root / "reports" / default_name(spec, scope, chosen, day, fmt.value)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, data, expected_sha256=None)
+    except WriteError as exc:
+        fail(f"{exc.message}（文件若已在 Word/WPS 中打开，请先关闭，或用 -o 另存为其他文件名）", EXIT_CANNOT_RUN)
+    except OSError as exc:
+        fail(f"无法写入“{target}”：{exc.strerror or exc}", EXIT_CANNOT_RUN)
+    err = make_console(stderr=True)
+    if context.invalid_ledgers:
+        err.print(
+            "警告：以下台账无效，未纳入统计，已在报告中列为“台账无效”："
+            + "、".join(i.path for i in context.invalid_ledgers)
+            + "（运行 `fazhi check` 查看）",
+            markup=False,
+        )
+    override = template_origin(spec.template, fmt.value, session.ws.templates_dir)
+    if override:
+        err.print(f"使用工作区模板：templates/{Path(override).name}", markup=False)
+    who = chosen.label + ("牵头任务" if scope == "lead" else "") if chosen else "全市"
+    shown = target if output is not None else _relative(target, live.ws.root)
+    typer.echo(f"已生成：{shown}")
+    err.print(f"{who} · {spec.title} · {context.meta.footer}", markup=False)
+
+
+def default_name(spec: ReportSpec, scope: str, unit: Unit | None, day: dt.date, fmt: str) -> str:
+    """reports/0805-kerqin.docx, 0805-lead-sifaju.docx, 0805-city.docx; recurring ones carry the date:
+    weekly-2020-08-06.html, monthly-2020-08-06-lead-sifaju.docx."""
+    stem = spec.id if not spec.recurring else f"{spec.id}-{day.isoformat()}"
+    if scope == "unit":
+        stem += f"-{unit.id}"
+    elif scope == "lead":
+        stem += f"-lead-{unit.id}"
+    elif not spec.recurring:
+        stem += "-city"
+    return stem + EXTENSIONS[fmt]
+
+
+def invalid_ledgers(session: Session, valid: dict) -> list[InvalidLedger]:
+    """Ledgers that did not validate, with their first problems."""
+    out = []
+    plan = session.plan
+    for stem, loaded in session.ledgers.items():
+        if stem in valid:
+            continue
+        errors = [p for p in loaded.problems if p.is_error]
+        texts = [p.as_text() for p in errors[:PROBLEMS_SHOWN]]
+        if not texts and loaded.model is not None and loaded.model.unit != stem:
+            texts = [f"{loaded.path}: 台账文件名与单位不符（文件中 unit: {loaded.model.unit}）"]
+        label = plan.units[stem].label if stem in plan.units else stem
+        out.append(InvalidLedger(stem, label, loaded.path, texts, max(0, len(errors) - PROBLEMS_SHOWN)))
+    return out
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)

@@ -1,0 +1,80 @@
+"""Spreadsheets (.xlsx) with openpyxl: every text cell is stored as text, never as a formula.
+
+A cell a unit typed as `=HYPERLINK(...)` or `=1+1` is written as a string cell (data type "s"),
+so Excel and WPS show the characters and compute nothing; characters XML forbids are removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from fazhi_cli.engine.reports import clean_text
+from fazhi_cli.render.docx_writer import fixed_zip
+
+FONT = "宋体"
+FIXED_TIME = dt.datetime(2000, 1, 1)  # workbook timestamps: fixed, so the same data gives the same file
+
+
+@dataclass
+class Sheet:
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[Sequence[object]]
+    widths: Sequence[float] | None = None
+
+
+def build_xlsx(sheets: list[Sheet], title: str = "") -> bytes:
+    """A workbook with one sheet per `Sheet`: bold frozen header row, filters, wrapped text."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.title = clean_text(title)
+    wb.properties.creator = "fazhi"
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    for sheet in sheets:
+        ws = wb.create_sheet(clean_text(sheet.title)[:31] or "Sheet")
+        for col, name in enumerate(sheet.columns, start=1):
+            cell = ws.cell(row=1, column=col)
+            _set(cell, name)
+            cell.font = Font(name=FONT, bold=True)
+            cell.fill = PatternFill("solid", fgColor="F2F2F2")
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        for r, values in enumerate(sheet.rows, start=2):
+            for col, value in enumerate(values, start=1):
+                cell = ws.cell(row=r, column=col)
+                _set(cell, value)
+                cell.font = Font(name=FONT)
+                cell.alignment = Alignment(vertical="top", wrap_text=True)
+        for col, width in enumerate(sheet.widths or [], start=1):
+            ws.column_dimensions[get_column_letter(col)].width = width
+        ws.freeze_panes = "A2"
+        if sheet.columns:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}{max(1, len(sheet.rows) + 1)}"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return fixed_zip(buffer.getvalue())
+
+
+def _set(cell, value: object) -> None:
+    """Numbers stay numbers; everything else is text, stored as a string even if it starts with `=`."""
+    if value is None:
+        cell.value = None
+        return
+    if isinstance(value, bool):
+        cell.value = "是" if value else "否"
+        cell.data_type = "s"
+        return
+    if isinstance(value, (int, float)):
+        cell.value = value
+        return
+    if isinstance(value, (list, tuple)):
+        value = "、".join(clean_text(v) for v in value)
+    cell.value = clean_text(value)
+    cell.data_type = "s"  # never "f": a leading "=" stays text

@@ -130,3 +130,14 @@ def test_broken_plan_stops_other_commands_with_exit_2(cli, ws):
     assert check.exit_code == 1
     codes = {p["code"] for p in json.loads(check.stdout)}
     assert "E202" in codes
+
+
+def test_check_reports_a_template_that_does_not_exist(cli, ws):
+    path = ws / "data" / "phases.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "template: completion" in text
+    path.write_text(text.replace("template: completion", "template: completon"), encoding="utf-8")
+    problems = json.loads(cli("check", "--root", ws, "--format", "json").stdout)
+    assert [(p["code"], p["path"]) for p in problems] == [("E209", "data/phases.yaml")]
+    line = text.split("\n").index(next(l for l in text.split("\n") if "template: completion" in l)) + 1
+    assert problems[0]["line"] == line

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from fazhi_cli import __version__
+from fazhi_cli.cli.usage import explain, hint, is_help_request, is_usage_error
 from fazhi_cli.cli import audit, check, closeout, codeowners, extend, fix_encoding, history, init, listing, progress, schema, status, workplan, report, export
 
 app = typer.Typer(
@@ -45,16 +46,31 @@ def main() -> None:
         except (AttributeError, ValueError):
             pass
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        print("已取消。", file=sys.stderr)
+        sys.exit(130)
     except SystemExit:
         raise
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # last resort: a bug, not bad input
-        print(
-            f"内部错误：{type(exc).__name__}: {exc}\n"
-            "这是 fazhi 的缺陷，不是您的操作问题；没有文件被部分写入。请把这条信息和所运行的命令发给维护人员。",
-            file=sys.stderr,
-        )
+    except Exception as exc:
+        if is_help_request(exc):
+            print(exc.format_message())
+            sys.exit(0)
+        if not is_usage_error(exc):
+            _internal_error(exc)
+        print(f"错误：{explain(exc)}\n{hint(exc)}", file=sys.stderr)
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _internal_error(exc: Exception) -> None:
+    """Last resort: a bug, not bad input."""
+    print(
+        f"内部错误：{type(exc).__name__}: {exc}\n"
+        "这是 fazhi 的缺陷，不是您的操作问题；没有文件被部分写入。请把这条信息和所运行的命令发给维护人员。",
+        file=sys.stderr,
+    )
+    sys.exit(2)

@@ -14,7 +14,6 @@ from fazhi_cli.engine.reports import LEDGER_COLUMNS, UNIT_COLUMNS, ledger_json_r
 from fazhi_cli.engine.status import responsibilities
 from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_csv, to_json
-from fazhi_cli.render.xlsx_writer import Sheet, build_xlsx
 from fazhi_cli.store.safewrite import WriteError, atomic_write
 
 
@@ -83,6 +82,8 @@ def export(
         text = to_csv(keyed, [label for _, label in LEDGER_COLUMNS])
         _emit(text.encode("utf-8-sig") if output else text.encode("utf-8"), output, session.ws.root, day, fmt)
         return
+    from fazhi_cli.render.xlsx_writer import Sheet, build_xlsx  # openpyxl: only for xlsx
+
     sheets = [
         Sheet("台账", [label for _, label in LEDGER_COLUMNS], [[rec[key] for key, _ in LEDGER_COLUMNS] for rec in records], LEDGER_WIDTHS),
         Sheet("汇总", [label for _, label in UNIT_COLUMNS], [[unit_table_row(u)[key] for key, _ in UNIT_COLUMNS] for u in table.units], UNIT_WIDTHS),

@@ -27,7 +27,6 @@ from fazhi_cli.engine.reports import InvalidLedger, ReportSpec, build_report, fi
 from fazhi_cli.engine.status import responsibilities, tasks_of_unit
 from fazhi_cli.models.plan import Unit
 from fazhi_cli.render.console import make_console
-from fazhi_cli.render.documents import EXTENSIONS, RenderError, render_report, template_origin
 from fazhi_cli.store.revision import RevisionError, checkout_revision, current_revision
 from fazhi_cli.store.safewrite import WriteError, atomic_write
 from fazhi_cli.store.session import Session
@@ -113,6 +112,8 @@ def _run(
     output: Path | None,
     revision: str | None,
 ) -> None:
+    from fazhi_cli.render.documents import RenderError, render_report, template_origin  # jinja2: only when rendering
+
     plan = session.plan
     spec, why = find_report(plan, submission)
     if spec is None:
@@ -182,6 +183,8 @@ def _run(
 def default_name(spec: ReportSpec, scope: str, unit: Unit | None, day: dt.date, fmt: str) -> str:
     """reports/0805-kerqin.docx, 0805-lead-sifaju.docx, 0805-city.docx; recurring ones carry the date:
     weekly-2020-08-06.html, monthly-2020-08-06-lead-sifaju.docx."""
+    from fazhi_cli.render.documents import EXTENSIONS
+
     stem = spec.id if not spec.recurring else f"{spec.id}-{day.isoformat()}"
     if scope == "unit":
         stem += f"-{unit.id}"

@@ -19,6 +19,8 @@ from fazhi_cli.store.session import Session
 def check_session(session: Session) -> list[Problem]:
     problems = list(session.plan_problems)
     plan = session.plan
+    if plan is not None:
+        problems += check_templates(session)
     valid = {stem: l.model for stem, l in session.ledgers.items() if l.model is not None and not has_errors(l.problems)}
     resp = responsibilities(plan, valid) if plan else None
     for stem, loaded in session.ledgers.items():
@@ -28,6 +30,28 @@ def check_session(session: Session) -> list[Problem]:
         problems += _check_name(stem, loaded)
         if plan is not None and resp is not None:
             problems += check_ledger(session, loaded, resp)
+    return problems
+
+
+TEMPLATE_FORMATS = ("docx", "html", "md")
+SHIPPED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def check_templates(session: Session) -> list[Problem]:
+    """Every template named in data/phases.yaml exists, in the workspace or shipped with fazhi."""
+    problems = []
+    phases = session.files.phases
+    folders = (session.ws.templates_dir, SHIPPED_TEMPLATES)
+    for section in ("submissions", "recurring"):
+        for index, item in enumerate(getattr(phases.model, section)):
+            name = item.template
+            if not name:
+                continue
+            if not any((folder / f"{name}.{fmt}.j2").is_file() for folder in folders for fmt in TEMPLATE_FORMATS):
+                line, col = phases.position((section, index, "template"))
+                problems.append(
+                    error(phases.path, line, col, "E209", f"模板“{name}”不存在：templates/ 中没有 {name}.docx.j2、{name}.html.j2 或 {name}.md.j2")
+                )
     return problems
 
 

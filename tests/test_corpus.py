@@ -340,10 +340,11 @@ def test_every_broken_ledger_is_reported(tmp_path: Path):
     assert not (ws / MARKER).exists()
 
 
-def test_report_timings():
-    """Write the measured times when asked (FAZHI_CORPUS_TIMINGS=<file>); runs after the cases."""
+@pytest.fixture(scope="module", autouse=True)
+def _write_timings():
+    """After the cases, write the measured times when asked (FAZHI_CORPUS_TIMINGS=<file>)."""
+    yield
     target = os.environ.get("FAZHI_CORPUS_TIMINGS")
-    if not target or not TIMINGS:
-        pytest.skip("set FAZHI_CORPUS_TIMINGS=<file> to record the time of each case")
-    ordered = dict(sorted(TIMINGS.items(), key=lambda item: -item[1]["cpu"]))
-    Path(target).write_text(json.dumps(ordered, indent=2), encoding="utf-8")
+    if target and TIMINGS:
+        ordered = dict(sorted(TIMINGS.items(), key=lambda item: -item[1]["cpu"]))
+        Path(target).write_text(json.dumps(ordered, indent=2), encoding="utf-8")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from fazhi_cli.cli.common import RootOpt, fail, open_or_exit, parse_date, resolve_task, resolve_unit
+from fazhi_cli.cli.common import RootOpt, fail, parse_date
 from fazhi_cli.cli.options import ByOpt, DateOpt, EvidenceOpt, NoCommitOpt, NoteOpt, ReasonOpt, RequiredUnitOpt, TaskArg
-from fazhi_cli.cli.writing import parse_evidence, report, require_carried, write_entry
+from fazhi_cli.cli.writing import open_target, parse_evidence, report, write_entry
 from fazhi_cli.engine.actions import decide_close, decide_review
 from fazhi_cli.models.ledger import Action
 
@@ -27,10 +27,7 @@ def close(
 
     示例：fazhi close 7 --unit 科区 --evidence evidence/kerqin/权责清单.pdf --by 王五
     """
-    session = open_or_exit(root)
-    the_unit = resolve_unit(session, unit)
-    the_task = resolve_task(session, task)
-    require_carried(session, the_unit, the_task)
+    session, the_unit, the_task = open_target(root, unit, task)
     when = parse_date(date)
     items = parse_evidence(session, the_unit, evidence)
     if not items:
@@ -45,10 +42,7 @@ def close(
 
 
 def _review(action: Action, task: str, unit: str, reason: str | None, date: str | None, by: str | None, root, no_commit: bool) -> None:
-    session = open_or_exit(root)
-    the_unit = resolve_unit(session, unit)
-    the_task = resolve_task(session, task)
-    require_carried(session, the_unit, the_task)
+    session, the_unit, the_task = open_target(root, unit, task)
     when = parse_date(date)
     result = write_entry(session, the_unit, the_task, lambda entry: decide_review(entry, action, date=when, by=by, note=reason))
     report(session, the_unit, the_task, result, commit=not no_commit, action=action.value)

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from fazhi_cli.cli.common import RootOpt, fail, open_or_exit, parse_date, resolve_task, resolve_unit
+from fazhi_cli.cli.common import RootOpt, fail, parse_date
 from fazhi_cli.cli.options import ByOpt, DateOpt, NoCommitOpt, ReasonOpt, RequiredUnitOpt, TaskArg
-from fazhi_cli.cli.writing import report, require_carried, write_entry
+from fazhi_cli.cli.writing import open_target, report, write_entry
 from fazhi_cli.engine.actions import Decision, decide_extension_decision, decide_extension_request
 from fazhi_cli.store.ledgeredit import set_value
 
@@ -30,10 +30,7 @@ def request(
 
     示例：fazhi extend request 16 --unit 科区 --new-due 2020-09-30 --reason "第三方评估合同尚未签订"
     """
-    session = open_or_exit(root)
-    the_unit = resolve_unit(session, unit)
-    the_task = resolve_task(session, task)
-    require_carried(session, the_unit, the_task)
+    session, the_unit, the_task = open_target(root, unit, task)
     when = parse_date(date)
     target = parse_date(new_due, "新的完成时限")
     if not reason:
@@ -50,10 +47,7 @@ def request(
 
 
 def _decide(approve: bool, task: str, unit: str, reason: str | None, date: str | None, by: str | None, root, no_commit: bool) -> None:
-    session = open_or_exit(root)
-    the_unit = resolve_unit(session, unit)
-    the_task = resolve_task(session, task)
-    require_carried(session, the_unit, the_task)
+    session, the_unit, the_task = open_target(root, unit, task)
     when = parse_date(date)
     chosen: dict = {}
 

@@ -17,6 +17,7 @@ from fazhi_cli.engine.plan import Plan
 from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_csv, to_json
 from fazhi_cli.render.tables import print_table
+from fazhi_cli.store.git import COMMIT_ACTIONS
 from fazhi_cli.store.history import HistoryError, Repo, load_history, open_repo, plan_at
 from fazhi_cli.store.session import open_session
 from fazhi_cli.store.workspace import WorkspaceNotFound, find_workspace
@@ -29,21 +30,7 @@ RangeOpt = Annotated[
     typer.Option("--range", help="只看这些提交，如 origin/main..HEAD（git 的提交范围写法）", show_default=False),
 ]
 
-ACTION_LABELS = {
-    "plan": "工作方案",
-    "progress": "工作进展",
-    "record": "目标记录",
-    "claim": "认领任务",
-    "close": "销号申请",
-    "confirm": "确认销号",
-    "reject": "退回销号",
-    "reopen": "重新打开",
-    "extend": "延期申请",
-    "extend-approve": "同意延期",
-    "extend-refuse": "不同意延期",
-    "init": "建立台账",
-    "codeowners": "更新 CODEOWNERS",
-}
+ACTION_LABELS = COMMIT_ACTIONS
 
 HISTORY_COLUMNS = [
     "commit", "date", "author_date", "author", "email", "subject", "action", "action_label", "manual",

@@ -6,11 +6,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import RootOpt, open_or_exit, parse_date, resolve_task, resolve_unit
+from fazhi_cli.cli.common import RootOpt, fail, parse_date
 from fazhi_cli.cli.options import DateOpt, EvidenceOpt, NoCommitOpt, NoteOpt, RequiredUnitOpt, TaskArg
-from fazhi_cli.cli.writing import parse_evidence, report, require_carried, write_entry
+from fazhi_cli.cli.writing import open_target, parse_evidence, report, write_entry
 from fazhi_cli.engine.actions import decide_progress, decide_record, find_target, Refused
-from fazhi_cli.cli.common import fail
 
 
 def progress(
@@ -26,10 +25,7 @@ def progress(
 
     示例：fazhi progress 7 --unit 科区 --note "已在政府网站公布权责清单" --evidence evidence/kerqin/清单.pdf
     """
-    session = open_or_exit(root)
-    the_unit = resolve_unit(session, unit)
-    the_task = resolve_task(session, task)
-    require_carried(session, the_unit, the_task)
+    session, the_unit, the_task = open_target(root, unit, task)
     when = parse_date(date)
     items = parse_evidence(session, the_unit, evidence)
     result = write_entry(session, the_unit, the_task, lambda entry: decide_progress(entry, date=when, note=note, evidence=items))
@@ -54,10 +50,7 @@ def record(
     示例：fazhi record 2 --unit 科区 --target study --date 2020-03-12 --evidence 学习记录.pdf
     示例：fazhi record 18 --unit 市场监管局 --value 86.5 --date 2020-06-30
     """
-    session = open_or_exit(root)
-    the_unit = resolve_unit(session, unit)
-    the_task = resolve_task(session, task)
-    require_carried(session, the_unit, the_task)
+    session, the_unit, the_task = open_target(root, unit, task)
     try:
         the_target = find_target(the_task, target)
     except Refused as exc:

@@ -8,7 +8,7 @@ import typer
 
 from fazhi_cli.cli.common import RootOpt, fail, open_or_exit, parse_date, resolve_task, resolve_unit
 from fazhi_cli.cli.options import DateOpt, NoCommitOpt, RequiredUnitOpt, TaskArg
-from fazhi_cli.cli.writing import report, require_carried, write_entry
+from fazhi_cli.cli.writing import open_target, report, write_entry
 from fazhi_cli.engine.actions import Decision, Refused, decide_plan
 from fazhi_cli.engine.directory import responsibility
 
@@ -29,10 +29,7 @@ def plan(
 
     示例：fazhi plan 7 --unit 科区 --leader 张三 --owner 李四 --measures "梳理权责事项并公布" --due 2020-04-20
     """
-    session = open_or_exit(root)
-    the_unit = resolve_unit(session, unit)
-    the_task = resolve_task(session, task)
-    require_carried(session, the_unit, the_task)
+    session, the_unit, the_task = open_target(root, unit, task)
     due_date = parse_date(due, "计划完成时间", default_today=False)
     try:
         decide_plan(session.plan, the_task, the_unit, leader=leader, owner=owner, measures=measures, due=due_date)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fazhi_cli.cli.common import EXIT_PROBLEMS, fail, print_problems
+from fazhi_cli.cli.common import EXIT_PROBLEMS, fail, open_or_exit, print_problems, resolve_task, resolve_unit
 from fazhi_cli.engine.actions import Decision, Refused
 from fazhi_cli.engine.status import responsibilities
 from fazhi_cli.engine.workspacecheck import check_ledger, file_sha256, resolve_evidence_path
@@ -16,7 +16,7 @@ from fazhi_cli.models.ledger import Entry, EvidenceFile, Ledger
 from fazhi_cli.models.plan import Task, Unit
 from fazhi_cli.problems import Problem
 from fazhi_cli.render.console import make_console
-from fazhi_cli.store.git import GitError, commit_paths, git_missing_in, is_work_tree
+from fazhi_cli.store.git import COMMIT_ACTIONS, GitError, commit_paths, git_missing_in, is_work_tree
 from fazhi_cli.store.ledgeredit import EditRefused, Scope, WriteError, append_item, edit_ledger, entry_map, set_value
 from fazhi_cli.store.loader import load_model
 from fazhi_cli.store.session import Session
@@ -73,6 +73,16 @@ def require_carried(session: Session, unit: Unit, task: Task) -> None:
     if resp.open_groups:
         hint = f"；该任务的责任单位含开放式分组，如确属本单位职责，可先认领：fazhi claim {task.id} --unit {unit.id}"
     fail(f"{unit.label}不承担任务 {task.id}（{task.title}）{hint}")
+
+
+def open_target(root: Path | None, unit: str, task: str) -> tuple[Session, Unit, Task]:
+    """The workspace, the unit and the task a write command is about; exits when the unit does not
+    carry the task."""
+    session = open_or_exit(root)
+    the_unit = resolve_unit(session, unit)
+    the_task = resolve_task(session, task)
+    require_carried(session, the_unit, the_task)
+    return session, the_unit, the_task
 
 
 def parse_evidence(session: Session, unit: Unit, values: list[str] | None) -> list:
@@ -169,20 +179,7 @@ def write_entry(
     return WriteResult(path, outcome.changed, holder.get("decision"))
 
 
-ACTION_SUBJECTS = {
-    "plan": "工作方案",
-    "progress": "工作进展",
-    "record": "目标记录",
-    "claim": "认领任务",
-    "close": "销号申请",
-    "confirm": "确认销号",
-    "reject": "退回销号",
-    "reopen": "重新打开",
-    "extend": "延期申请",
-    "extend-approve": "同意延期",
-    "extend-refuse": "不同意延期",
-    "init": "建立台账",
-}
+ACTION_SUBJECTS = COMMIT_ACTIONS
 
 
 def commit_change(session: Session, paths: list[Path], action: str, unit: Unit | None, task: Task | None, detail: str = "") -> None:

@@ -417,16 +417,6 @@ def _brief(names: list[str], limit: int = 6) -> str:
     return _join(names[: limit - 1]) + f"等{len(names)}个单位"
 
 
-def _flag(row: Row) -> str:
-    if row.overdue:
-        return f"逾期{row.days_overdue}天"
-    if row.closed_late:
-        return "逾期完成"
-    if row.due_soon:
-        return "临期"
-    return ""
-
-
 def report_row(plan: Plan, row: Row, as_of: dt.date) -> ReportRow:
     """Write out one status row for templates (only what the ledger said up to `as_of`)."""
     entry = row.entry
@@ -513,7 +503,7 @@ def report_row(plan: Plan, row: Row, as_of: dt.date) -> ReportRow:
         due_soon=row.due_soon,
         closed_late=row.closed_late,
         done_date_cn=cn_date(row.done_date),
-        flag=_flag(row),
+        flag=row.flag_label(),
         leader=plan_values["leader"],
         owner=plan_values["owner"],
         measures=plan_values["measures"],

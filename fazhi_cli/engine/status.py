@@ -77,6 +77,16 @@ class Row:
     def targets_met(self) -> bool | None:
         return None if not self.targets else all(t.met for t in self.targets)
 
+    def flag_label(self) -> str:
+        """逾期N天 / 逾期完成 / 临期, or empty."""
+        if self.overdue:
+            return f"逾期{self.days_overdue}天"
+        if self.closed_late:
+            return "逾期完成"
+        if self.due_soon:
+            return "临期"
+        return ""
+
     def target_summary(self) -> str:
         return "；".join(t.summary() for t in self.targets)
 

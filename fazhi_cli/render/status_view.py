@@ -13,16 +13,6 @@ ROW_COLUMNS = [
 ]
 
 
-def _flag(row: Row) -> str:
-    if row.overdue:
-        return f"逾期{row.days_overdue}天"
-    if row.closed_late:
-        return "逾期完成"
-    if row.due_soon:
-        return "临期"
-    return ""
-
-
 def _style(row: Row) -> str | None:
     if row.overdue:
         return "bold red"
@@ -49,7 +39,7 @@ def print_unit_rows(title: str, rows: list[Row]) -> None:
             r.state_label,
             _due(r),
             r.planned.isoformat() if r.planned else "",
-            _flag(r),
+            r.flag_label(),
             r.target_summary(),
         ]
         for r in rows
@@ -59,7 +49,7 @@ def print_unit_rows(title: str, rows: list[Row]) -> None:
 
 def print_rows_by_unit(title: str, rows: list[Row]) -> None:
     table_rows = [
-        [r.task.id, r.task.title, r.unit_label, r.state_label, _due(r), _flag(r), r.target_summary()] for r in rows
+        [r.task.id, r.task.title, r.unit_label, r.state_label, _due(r), r.flag_label(), r.target_summary()] for r in rows
     ]
     print_table(title, ["序号", "任务", "单位", "状态", "完成时限", "提示", "量化目标"], table_rows, [_style(r) for r in rows])
 

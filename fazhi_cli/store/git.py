@@ -13,6 +13,23 @@ from pathlib import Path
 GIT_MISSING = "找不到 git 命令：请安装 Git（https://git-scm.com），并确认在命令行中可以运行 git"
 ZERO_SHA = "0" * 40
 
+# The `Fazhi-Action:` trailer of each write command's commit, and how it reads in Chinese.
+COMMIT_ACTIONS = {
+    "plan": "工作方案",
+    "progress": "工作进展",
+    "record": "目标记录",
+    "claim": "认领任务",
+    "close": "销号申请",
+    "confirm": "确认销号",
+    "reject": "退回销号",
+    "reopen": "重新打开",
+    "extend": "延期申请",
+    "extend-approve": "同意延期",
+    "extend-refuse": "不同意延期",
+    "init": "建立台账",
+    "codeowners": "更新 CODEOWNERS",
+}
+
 
 class GitError(Exception):
     def __init__(self, message: str):

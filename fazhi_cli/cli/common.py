@@ -99,3 +99,17 @@ def parse_date(text: str | None, what: str = "日期", *, default_today: bool = 
 
 def exit_for(problems: list[Problem]) -> int:
     return EXIT_PROBLEMS if has_errors(problems) else EXIT_OK
+
+
+def save_output(target: Path, data: bytes, opened_in: str) -> None:
+    """Write a generated file (report, export) atomically; a file held open by `opened_in`
+    (Word/WPS, Excel/WPS) or an unwritable folder means the command cannot run."""
+    from fazhi_cli.store.safewrite import WriteError, atomic_write
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, data, expected_sha256=None)
+    except WriteError as exc:
+        fail(f"{exc.message}（文件若已在 {opened_in} 中打开，请先关闭，或用 -o 另存为其他文件名）", EXIT_CANNOT_RUN)
+    except OSError as exc:
+        fail(f"无法写入“{target}”：{exc.strerror or exc}", EXIT_CANNOT_RUN)

@@ -8,13 +8,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import EXIT_CANNOT_RUN, AsOfOpt, RootOpt, UnitOpt, fail, open_or_exit, parse_date, resolve_unit
+from fazhi_cli.cli.common import AsOfOpt, RootOpt, UnitOpt, fail, open_or_exit, parse_date, resolve_unit, save_output
 from fazhi_cli.cli.report import invalid_ledgers
 from fazhi_cli.engine.reports import LEDGER_COLUMNS, UNIT_COLUMNS, ledger_json_row, ledger_table, ledger_table_row, unit_table_row
 from fazhi_cli.engine.status import responsibilities
 from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_csv, to_json
-from fazhi_cli.store.safewrite import WriteError, atomic_write
 
 
 class ExportFormat(str, Enum):
@@ -99,13 +98,7 @@ def _emit(data: bytes, output: Path | None, root: Path, day, fmt: ExportFormat, 
         typer.echo(data.decode("utf-8"), nl=False)
         return
     target = output or root / "reports" / (f"ledger-{day.isoformat()}" + (f"-{chosen.id}" if chosen else "") + ".xlsx")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data, expected_sha256=None)
-    except WriteError as exc:
-        fail(f"{exc.message}（文件若已在 Excel/WPS 中打开，请先关闭，或用 -o 另存为其他文件名）", EXIT_CANNOT_RUN)
-    except OSError as exc:
-        fail(f"无法写入“{target}”：{exc.strerror or exc}", EXIT_CANNOT_RUN)
+    save_output(target, data, "Excel/WPS")
     typer.echo(f"已导出：{target}")
 
 

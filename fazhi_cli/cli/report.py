@@ -13,6 +13,7 @@ import typer
 
 from fazhi_cli import __version__
 from fazhi_cli.cli.common import (
+    save_output,
     EXIT_CANNOT_RUN,
     AsOfOpt,
     RootOpt,
@@ -28,7 +29,6 @@ from fazhi_cli.engine.status import responsibilities, tasks_of_unit
 from fazhi_cli.models.plan import Unit
 from fazhi_cli.render.console import make_console
 from fazhi_cli.store.revision import RevisionError, checkout_revision, current_revision
-from fazhi_cli.store.safewrite import WriteError, atomic_write
 from fazhi_cli.store.session import Session
 
 PROBLEMS_SHOWN = 3
@@ -156,13 +156,7 @@ def _run(
     except RenderError as exc:
         fail(exc.message, EXIT_CANNOT_RUN)
     target = output if output is not None else live.ws.root / "reports" / default_name(spec, scope, chosen, day, fmt.value)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data, expected_sha256=None)
-    except WriteError as exc:
-        fail(f"{exc.message}（文件若已在 Word/WPS 中打开，请先关闭，或用 -o 另存为其他文件名）", EXIT_CANNOT_RUN)
-    except OSError as exc:
-        fail(f"无法写入“{target}”：{exc.strerror or exc}", EXIT_CANNOT_RUN)
+    save_output(target, data, "Word/WPS")
     err = make_console(stderr=True)
     if context.invalid_ledgers:
         err.print(

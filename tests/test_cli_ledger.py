@@ -297,3 +297,21 @@ def test_status_with_a_broken_ledger_warns_and_goes_on(ws, cli):
     assert result.exit_code == 0
     assert "ledgers/kerqin.yaml" in result.stderr
     assert "台账无效" in result.stdout
+
+
+def test_a_date_still_to_come_is_refused(ws, cli, kerqin):
+    import datetime as dt
+
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    refused(cli, ws, "progress", "7", "--root", ws, "--unit", "kerqin", "--note", "x", "--date", tomorrow, message="晚于今天")
+    refused(cli, ws, "close", "7", "--root", ws, "--unit", "kerqin", "--evidence", "x号", "--date", tomorrow, message="晚于今天")
+
+
+def test_check_warns_about_a_hand_written_future_date(ws, cli):
+    (ws / "ledgers" / "kerqin.yaml").write_text(
+        "unit: kerqin\ntasks:\n  7:\n    progress:\n      - date: 2999-03-25\n        note: 公布\n", encoding="utf-8"
+    )
+    result = cli("check", "--root", ws, "--format", "json")
+    assert result.exit_code == 0  # a warning
+    assert [(p["code"], p["line"]) for p in json.loads(result.stdout)] == [("W303", 5)]
+    assert cli("check", "--root", ws, "--strict").exit_code == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fazhi_cli.cli.common import RootOpt, fail, parse_date
+from fazhi_cli.cli.common import RootOpt, fail, parse_action_date
 from fazhi_cli.cli.options import ByOpt, DateOpt, EvidenceOpt, NoCommitOpt, NoteOpt, ReasonOpt, RequiredUnitOpt, TaskArg
 from fazhi_cli.cli.writing import open_target, parse_evidence, report, write_entry
 from fazhi_cli.engine.actions import decide_close, decide_review
@@ -28,7 +28,7 @@ def close(
     示例：fazhi close 7 --unit 科区 --evidence evidence/kerqin/权责清单.pdf --by 王五
     """
     session, the_unit, the_task = open_target(root, unit, task)
-    when = parse_date(date)
+    when = parse_action_date(date)
     items = parse_evidence(session, the_unit, evidence)
     if not items:
         fail("销号必须附佐证材料：请用 --evidence 给出文件路径（如 evidence/单位/文件.pdf）、文号或网址")
@@ -43,7 +43,7 @@ def close(
 
 def _review(action: Action, task: str, unit: str, reason: str | None, date: str | None, by: str | None, root, no_commit: bool) -> None:
     session, the_unit, the_task = open_target(root, unit, task)
-    when = parse_date(date)
+    when = parse_action_date(date)
     result = write_entry(session, the_unit, the_task, lambda entry: decide_review(entry, action, date=when, by=by, note=reason))
     report(session, the_unit, the_task, result, commit=not no_commit, action=action.value)
 

@@ -97,6 +97,15 @@ def parse_date(text: str | None, what: str = "日期", *, default_today: bool = 
         fail(f"{what}“{text}”无效，应为 YYYY-MM-DD 格式的真实日期，如 2020-07-31")
 
 
+def parse_action_date(text: str | None) -> dt.date:
+    """The date an action happened (`--date`, default today); a day still to come is refused —
+    a ledger records what was done, and the audit flags future dates."""
+    day = parse_date(text, "日期")
+    if day > dt.date.today():
+        fail(f"日期 {day} 晚于今天（{dt.date.today()}）：台账只记录已经发生的事；请检查 --date")
+    return day
+
+
 def exit_for(problems: list[Problem]) -> int:
     return EXIT_PROBLEMS if has_errors(problems) else EXIT_OK
 

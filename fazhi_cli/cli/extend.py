@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from fazhi_cli.cli.common import RootOpt, fail, parse_date
+from fazhi_cli.cli.common import RootOpt, fail, parse_action_date, parse_date
 from fazhi_cli.cli.options import ByOpt, DateOpt, NoCommitOpt, ReasonOpt, RequiredUnitOpt, TaskArg
 from fazhi_cli.cli.writing import open_target, report, write_entry
 from fazhi_cli.engine.actions import Decision, decide_extension_decision, decide_extension_request
@@ -31,7 +31,7 @@ def request(
     示例：fazhi extend request 16 --unit 科区 --new-due 2020-09-30 --reason "第三方评估合同尚未签订"
     """
     session, the_unit, the_task = open_target(root, unit, task)
-    when = parse_date(date)
+    when = parse_action_date(date)
     target = parse_date(new_due, "新的完成时限")
     if not reason:
         fail("延期申请必须说明理由：请用 --reason 写明")
@@ -48,7 +48,7 @@ def request(
 
 def _decide(approve: bool, task: str, unit: str, reason: str | None, date: str | None, by: str | None, root, no_commit: bool) -> None:
     session, the_unit, the_task = open_target(root, unit, task)
-    when = parse_date(date)
+    when = parse_action_date(date)
     chosen: dict = {}
 
     def decide(entry):

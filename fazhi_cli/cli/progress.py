@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import RootOpt, fail, parse_date
+from fazhi_cli.cli.common import RootOpt, fail, parse_action_date
 from fazhi_cli.cli.options import DateOpt, EvidenceOpt, NoCommitOpt, NoteOpt, RequiredUnitOpt, TaskArg
 from fazhi_cli.cli.writing import open_target, parse_evidence, report, write_entry
 from fazhi_cli.engine.actions import decide_progress, decide_record, find_target, Refused
@@ -26,7 +26,7 @@ def progress(
     示例：fazhi progress 7 --unit 科区 --note "已在政府网站公布权责清单" --evidence evidence/kerqin/清单.pdf
     """
     session, the_unit, the_task = open_target(root, unit, task)
-    when = parse_date(date)
+    when = parse_action_date(date)
     items = parse_evidence(session, the_unit, evidence)
     result = write_entry(session, the_unit, the_task, lambda entry: decide_progress(entry, date=when, note=note, evidence=items))
     report(session, the_unit, the_task, result, commit=not no_commit, action="progress")
@@ -55,7 +55,7 @@ def record(
         the_target = find_target(the_task, target)
     except Refused as exc:
         fail(exc.message)
-    when = parse_date(date)
+    when = parse_action_date(date)
     items = parse_evidence(session, the_unit, evidence)
     result = write_entry(
         session,

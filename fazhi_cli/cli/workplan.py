@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import RootOpt, fail, open_or_exit, parse_date, resolve_task, resolve_unit
+from fazhi_cli.cli.common import RootOpt, fail, open_or_exit, parse_action_date, parse_date, resolve_task, resolve_unit
 from fazhi_cli.cli.options import DateOpt, NoCommitOpt, RequiredUnitOpt, TaskArg
 from fazhi_cli.cli.writing import open_target, report, write_entry
 from fazhi_cli.engine.actions import Decision, Refused, decide_plan
@@ -63,7 +63,7 @@ def claim(
         fail(f"任务 {the_task.id} 的责任单位已在分解表中列明，不能认领")
     if the_unit.id in resp.everyone:
         fail(f"{the_unit.label}已是任务 {the_task.id} 的牵头或责任单位，无需认领")
-    when = parse_date(date)
+    when = parse_action_date(date)
 
     def decide(entry):
         if entry.claimed is not None:

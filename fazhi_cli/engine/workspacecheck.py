@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -120,6 +121,21 @@ def check_ledger(session: Session, loaded: Loaded[Ledger], resp: dict[int, Respo
                 line, col = loaded.position(at + ("extensions", index))
                 problems.append(error(loaded.path, line, col, "E307", "延期申请已有审批结果，但缺少审批日期 decided"))
         problems += _check_evidence(session, loaded, at, entry)
+        problems += _check_future_dates(loaded, at, entry, dt.date.today())
+    return problems
+
+
+def _check_future_dates(loaded: Loaded[Ledger], at: tuple, entry, today: dt.date) -> list[Problem]:
+    """Things recorded as done on a day still to come (a typo, or a backfill with the wrong year)."""
+    places = [(("progress", i, "date"), p.date) for i, p in enumerate(entry.progress)]
+    places += [(("records", i, "date"), r.date) for i, r in enumerate(entry.records)]
+    places += [(("log", i, "date"), item.date) for i, item in enumerate(entry.log)]
+    places += [(("extensions", i, "requested"), e.requested) for i, e in enumerate(entry.extensions)]
+    problems = []
+    for path, day in places:
+        if day > today:
+            line, col = loaded.position(at + path)
+            problems.append(warning(loaded.path, line, col, "W303", f"日期 {day} 晚于今天（{today}），台账只应记录已经发生的事"))
     return problems
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, NoReturn, Optional
 import typer
 
 from fazhi_cli.models.plan import Task, Unit
-from fazhi_cli.problems import Problem, has_errors
+from fazhi_cli.problems import Problem
 from fazhi_cli.render.console import make_console
 from fazhi_cli.store.session import Session, open_session
 from fazhi_cli.store.workspace import WorkspaceNotFound
@@ -104,10 +104,6 @@ def parse_action_date(text: str | None) -> dt.date:
     if day > dt.date.today():
         fail(f"日期 {day} 晚于今天（{dt.date.today()}）：台账只记录已经发生的事；请检查 --date")
     return day
-
-
-def exit_for(problems: list[Problem]) -> int:
-    return EXIT_PROBLEMS if has_errors(problems) else EXIT_OK
 
 
 def save_output(target: Path, data: bytes, opened_in: str) -> None:

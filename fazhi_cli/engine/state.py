@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
 
-from fazhi_cli.models.ledger import Action, Decision, Entry, Evidence, EvidenceFile
+from fazhi_cli.models.ledger import Action, Entry, Evidence, EvidenceFile
 from fazhi_cli.models.plan import Measure, Target, Task
 
 
@@ -169,5 +169,3 @@ def all_evidence(entry: Entry | None) -> list[Evidence]:
             seen.setdefault(evidence_label(item), item)
     return list(seen.values())
 
-
-__all__ = ["State", "STATE_LABELS", "derive", "target_progress", "TargetProgress", "Decision"]

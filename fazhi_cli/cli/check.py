@@ -41,7 +41,7 @@ def check(
         console = make_console()
         for problem in problems:
             console.print(problem.as_text(), markup=False)
-        checked = 3 + len(session.ledgers)
+        checked = sum(session.ws.data_file(n).is_file() for n in ("units", "tasks", "phases", "settings")) + len(session.ledgers)
         if problems:
             console.print(f"检查了 {checked} 个文件：{len(errors)} 个错误，{len(warnings)} 个警告。", markup=False)
         else:

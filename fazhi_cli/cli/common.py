@@ -76,6 +76,18 @@ def resolve_unit(session: Session, text: str) -> Unit:
     fail(f"找不到单位“{text}”。{more}")
 
 
+def resolve_lead(session: Session, text: str) -> tuple[Unit, list[int]]:
+    """A lead unit (牵头单位) and the tasks it leads; exits when it leads none."""
+    from fazhi_cli.engine.status import responsibilities
+
+    unit = resolve_unit(session, text)
+    resp = responsibilities(session.plan, session.valid_ledgers())
+    led = [tid for tid in sorted(resp) if unit.id in resp[tid].lead]
+    if not led:
+        fail(f"{unit.label}不是任何任务的牵头单位")
+    return unit, led
+
+
 def resolve_task(session: Session, text: str | int) -> Task:
     raw = str(text).strip().removeprefix("任务").removeprefix("#")
     try:

@@ -8,10 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import AsOfOpt, RootOpt, UnitOpt, fail, open_or_exit, parse_date, resolve_unit, save_output
+from fazhi_cli.cli.common import AsOfOpt, RootOpt, UnitOpt, fail, open_or_exit, parse_date, resolve_unit, save_output, resolve_lead
 from fazhi_cli.cli.report import invalid_ledgers
 from fazhi_cli.engine.reports import LEDGER_COLUMNS, UNIT_COLUMNS, ledger_json_row, ledger_table, ledger_table_row, unit_table_row
-from fazhi_cli.engine.status import responsibilities
 from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_csv, to_json
 
@@ -60,9 +59,7 @@ def export(
         if chosen.id in {i.unit_id for i in invalid}:
             fail(f"{chosen.label}的台账有错误，无法导出；请先运行 `fazhi check` 并改正")
     elif lead:
-        chosen, scope = resolve_unit(session, lead), "lead"
-        if not any(chosen.id in r.lead for r in responsibilities(plan, ledgers).values()):
-            fail(f"{chosen.label}不是任何任务的牵头单位")
+        (chosen, _), scope = resolve_lead(session, lead), "lead"
     table = ledger_table(
         plan, ledgers, day, scope=scope, unit_id=chosen.id if chosen else None,
         exclude={i.unit_id for i in invalid}, present=set(session.ledgers),

@@ -13,6 +13,7 @@ import typer
 
 from fazhi_cli import __version__
 from fazhi_cli.cli.common import (
+    resolve_lead,
     save_output,
     EXIT_CANNOT_RUN,
     AsOfOpt,
@@ -135,9 +136,7 @@ def _run(
         if not tasks_of_unit(plan, chosen.id, responsibilities(plan, ledgers)):
             fail(f"{chosen.label}没有承担任何任务，无需报送{spec.title}")
     elif lead:
-        chosen, scope = resolve_unit(session, lead), "lead"
-        if not any(chosen.id in r.lead for r in responsibilities(plan, ledgers).values()):
-            fail(f"{chosen.label}不是任何任务的牵头单位")
+        (chosen, _), scope = resolve_lead(session, lead), "lead"
     context = build_report(
         plan,
         ledgers,

@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import AsOfOpt, FormatOpt, ListFormat, RootOpt, UnitOpt, fail, open_or_exit, parse_date, resolve_unit
-from fazhi_cli.engine.status import responsibilities, status_rows, summarize
+from fazhi_cli.cli.common import AsOfOpt, FormatOpt, ListFormat, RootOpt, UnitOpt, fail, open_or_exit, parse_date, resolve_lead, resolve_unit
+from fazhi_cli.engine.status import status_rows, summarize
 from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_csv, to_json
 from fazhi_cli.render.status_view import ROW_COLUMNS, as_of_title, print_rows_by_unit, print_summaries, print_unit_rows
@@ -45,11 +45,7 @@ def status(
         rows = status_rows(plan, ledgers, day, units=[chosen.id])
         title = f"{chosen.label}任务进度（{as_of_title(day)}）"
     elif lead:
-        chosen = resolve_unit(session, lead)
-        resp = responsibilities(plan, ledgers)
-        led = [tid for tid, r in resp.items() if chosen.id in r.lead]
-        if not led:
-            fail(f"{chosen.label}不是任何任务的牵头单位")
+        chosen, led = resolve_lead(session, lead)
         rows = status_rows(plan, ledgers, day, tasks=led)
         title = f"{chosen.label}牵头任务进度（{as_of_title(day)}）"
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fazhi_cli.cli.common import RootOpt, fail, parse_action_date
+from fazhi_cli.cli.common import RootOpt, parse_action_date
 from fazhi_cli.cli.options import ByOpt, DateOpt, EvidenceOpt, NoCommitOpt, NoteOpt, ReasonOpt, RequiredUnitOpt, TaskArg
 from fazhi_cli.cli.writing import open_target, parse_evidence, report, write_entry
 from fazhi_cli.engine.actions import decide_close, decide_review
@@ -30,8 +30,6 @@ def close(
     session, the_unit, the_task = open_target(root, unit, task)
     when = parse_action_date(date)
     items = parse_evidence(session, the_unit, evidence)
-    if not items:
-        fail("销号必须附佐证材料：请用 --evidence 给出文件路径（如 evidence/单位/文件.pdf）、文号或网址")
     result = write_entry(
         session,
         the_unit,

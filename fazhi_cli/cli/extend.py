@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from fazhi_cli.cli.common import RootOpt, fail, parse_action_date, parse_date
+from fazhi_cli.cli.common import RootOpt, parse_action_date, parse_date
 from fazhi_cli.cli.options import ByOpt, DateOpt, NoCommitOpt, ReasonOpt, RequiredUnitOpt, TaskArg
 from fazhi_cli.cli.writing import open_target, report, write_entry
 from fazhi_cli.engine.actions import Decision, decide_extension_decision, decide_extension_request
@@ -33,8 +33,6 @@ def request(
     session, the_unit, the_task = open_target(root, unit, task)
     when = parse_action_date(date)
     target = parse_date(new_due, "新的完成时限")
-    if not reason:
-        fail("延期申请必须说明理由：请用 --reason 写明")
     result = write_entry(
         session,
         the_unit,

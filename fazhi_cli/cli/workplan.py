@@ -9,7 +9,7 @@ import typer
 from fazhi_cli.cli.common import RootOpt, fail, open_or_exit, parse_action_date, parse_date, resolve_task, resolve_unit
 from fazhi_cli.cli.options import DateOpt, NoCommitOpt, RequiredUnitOpt, TaskArg
 from fazhi_cli.cli.writing import open_target, report, write_entry
-from fazhi_cli.engine.actions import Decision, Refused, decide_plan
+from fazhi_cli.engine.actions import Decision, decide_plan
 from fazhi_cli.engine.directory import responsibility
 
 
@@ -31,10 +31,6 @@ def plan(
     """
     session, the_unit, the_task = open_target(root, unit, task)
     due_date = parse_date(due, "计划完成时间", default_today=False)
-    try:
-        decide_plan(session.plan, the_task, the_unit, leader=leader, owner=owner, measures=measures, due=due_date)
-    except Refused as exc:
-        fail(exc.message)
     result = write_entry(
         session,
         the_unit,

@@ -60,11 +60,6 @@ def ledger_validator(session: Session, unit: Unit, path: Path) -> Callable[[byte
     return validate
 
 
-def carries(session: Session, unit: Unit, task: Task) -> bool:
-    resp = responsibilities(session.plan, session.valid_ledgers())[task.id]
-    return unit.id in resp.everyone
-
-
 def require_carried(session: Session, unit: Unit, task: Task) -> None:
     resp = responsibilities(session.plan, session.valid_ledgers())[task.id]
     if unit.id in resp.everyone:

@@ -159,9 +159,9 @@ def decide_review(entry: Entry, action: Action, *, date: dt.date, by: str | None
 
 
 def decide_extension_request(
-    plan: Plan, task: Task, unit: Unit, entry: Entry, *, date: dt.date, reason: str, new_due: dt.date, by: str | None
+    plan: Plan, task: Task, unit: Unit, entry: Entry, *, date: dt.date, reason: str | None, new_due: dt.date, by: str | None
 ) -> Decision:
-    if not reason.strip():
+    if not (reason and reason.strip()):
         raise Refused("延期申请必须说明理由：请用 --reason 写明")
     if derive(entry).state in DONE_STATES:
         raise Refused("该事项已申请销号或已销号，无需延期")

@@ -55,13 +55,41 @@ CODES: dict[str, str] = {
     "E306": "佐证材料文件已被改动",
     "E307": "台账记录前后矛盾",
     "E308": "计数目标不存在",
+    "E309": "同一单位有多个台账文件",
+    "E310": "同一任务在台账中写了两次",
+    "E311": "任务条目为空",
+    "E312": "销号申请缺少有效的佐证材料",
+    "E313": "需要审核的工作区中直接销号",
+    "E314": "销号记录的日期早于前一条",
+    "E315": "延期审批与申请不符",
+    "E316": "延期申请晚于完成时限",
+    "E317": "佐证材料无效",
+    "E318": "数值超出合理范围",
     # E4xx: writing
     "E401": "修改超出允许的范围",
     "E402": "无法在保留原文的前提下写入",
+    "E403": "台账写入失败",
+    # R: a write request refused (nothing was written)
+    "R101": "找不到单位",
+    "R102": "指定的是分组而不是单位",
+    "R103": "任务不存在",
+    "R104": "单位不承担该任务",
+    "R105": "该单位的台账有错误，须先改正",
+    "R201": "没有要写入的内容",
+    "R202": "事项当前状态不允许此操作",
+    "R203": "缺少理由或说明",
+    "R204": "缺少佐证材料",
+    "R205": "佐证材料无效",
+    "R206": "日期无效",
+    "R207": "数值无效",
+    "R208": "延期申请不符合规定",
+    "R209": "量化目标不明确",
+    "R210": "不能认领",
     # W: warnings
     "W301": "计划完成时间晚于规定时限",
     "W302": "佐证材料未记录校验值",
     "W303": "日期晚于当前日期",
+    "W304": "日期不在方案年度内",
 }
 
 
@@ -109,6 +137,12 @@ def error(path: str, line: int | None, column: int | None, code: str, message: s
 
 def warning(path: str, line: int | None, column: int | None, code: str, message: str) -> Problem:
     return Problem(path, line, column, code, message, Severity.WARNING)
+
+
+def refusal(code: str, message: str, path: str = "") -> Problem:
+    """A write request refused: nothing was written. Codes R1xx name the target, R2xx the request."""
+    assert code in CODES, code
+    return Problem(path, None, None, code, message, Severity.ERROR)
 
 
 def has_errors(problems: list[Problem]) -> bool:

@@ -23,16 +23,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 def fill_ledgers(ws: Path) -> int:
     sys.path.insert(0, str(REPO))
-    from fazhi_cli.engine.status import responsibilities, tasks_of_unit
-    from fazhi_cli.store.session import open_session
+    from fazhi_cli.book.load import open_book
 
-    session = open_session(ws, with_ledgers=False)
-    plan = session.plan
-    resp = responsibilities(plan, {})
+    book = open_book(ws, with_ledgers=False)
+    plan = book.plan
     lines_total = 0
     for unit in plan.units.values():
         out = [f"unit: {unit.id}", "tasks:"]
-        for index, tid in enumerate(tasks_of_unit(plan, unit.id, resp)):
+        for index, tid in enumerate(book.tasks_of(unit.id)):
             task = plan.tasks[tid]
             out += [f"  # 任务{tid} {task.title}", f"  {tid}:", "    plan:", "      leader: 张三", "      owner: 李四",
                     "      measures: 制定方案，明确分工，按月调度", "      due: 2020-07-15", "    progress:"]
@@ -48,7 +46,7 @@ def fill_ledgers(ws: Path) -> int:
                         if target.measure.value != "count":
                             out.append("        value: 90")
             if index % 3:
-                out += ["    log:", "      - date: 2020-07-20", "        action: apply", "        evidence: [总结材料]"]
+                out += ["    log:", "      - date: 2020-07-20", "        action: apply", "        evidence: [通政发〔2020〕99号]"]
                 if index % 3 == 2:
                     out += ["      - date: 2020-07-25", "        action: confirm"]
         text = "\n".join(out) + "\n"

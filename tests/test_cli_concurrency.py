@@ -40,7 +40,7 @@ def test_20_processes_close_20_different_tasks(ws, cli):
 
 def test_10_processes_close_the_same_task(ws, cli):
     assert cli("init", "--root", ws, "--unit", "kerqin").exit_code == 0
-    procs = [start(ws, "close", "20", "--unit", "kerqin", "--evidence", f"材料{i}号", "--date", "2020-07-20") for i in range(10)]
+    procs = [start(ws, "close", "20", "--unit", "kerqin", "--evidence", f"通政发〔2020〕{i + 1}号", "--date", "2020-07-20") for i in range(10)]
     results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
     codes = sorted(code for code, _ in results)
     assert codes == [0] + [1] * 9, results

@@ -174,7 +174,7 @@ def test_two_step_close_confirm(ws, cli, kerqin):
     result = cli("close", "20", "--root", ws, "--unit", "kerqin", "--evidence", "通政发〔2020〕3号", "--date", "2020-07-20", "--by", "王五")
     assert result.exit_code == 0, result.stderr
     assert row(cli, ws, "kerqin", 20)["state"] == "pending_review"
-    refused(cli, ws, "close", "20", "--root", ws, "--unit", "kerqin", "--evidence", "x号", message="等待审核")
+    refused(cli, ws, "close", "20", "--root", ws, "--unit", "kerqin", "--evidence", "通政发〔2020〕9号", message="等待审核")
     assert cli("confirm", "20", "--root", ws, "--unit", "kerqin", "--date", "2020-07-22", "--by", "依法治市办").exit_code == 0
     r = row(cli, ws, "kerqin", 20)
     assert r["state"] == "closed" and not r["overdue"] and not r["closed_late"]
@@ -186,17 +186,17 @@ def test_two_step_close_confirm(ws, cli, kerqin):
 
 
 def test_reject_needs_a_reason_and_sends_back(ws, cli, kerqin):
-    cli("close", "21", "--root", ws, "--unit", "kerqin", "--evidence", "材料号", "--date", "2020-07-10")
+    cli("close", "21", "--root", ws, "--unit", "kerqin", "--evidence", "通办发〔2020〕2号", "--date", "2020-07-10")
     refused(cli, ws, "reject", "21", "--root", ws, "--unit", "kerqin", message="理由")
     assert cli("reject", "21", "--root", ws, "--unit", "kerqin", "--reason", "缺少会议纪要", "--date", "2020-07-12").exit_code == 0
     assert row(cli, ws, "kerqin", 21, "2020-07-13")["state"] == "in_progress"
 
 
 def test_close_after_deadline_is_closed_late_and_target_warning(ws, cli, kerqin):
-    result = cli("close", "2", "--root", ws, "--unit", "kerqin", "--evidence", "学习记录", "--date", "2020-07-01")
+    result = cli("close", "2", "--root", ws, "--unit", "kerqin", "--evidence", "科学习〔2020〕1号", "--date", "2020-07-01")
     assert result.exit_code == 0
     assert "量化目标尚未达到" in result.stderr
-    late = cli("close", "22", "--root", ws, "--unit", "kerqin", "--evidence", "评估报告", "--date", "2020-08-03")
+    late = cli("close", "22", "--root", ws, "--unit", "kerqin", "--evidence", "通评估〔2020〕3号", "--date", "2020-08-03")
     assert "逾期完成" in late.stderr
     r = row(cli, ws, "kerqin", 22)
     assert r["closed_late"] and not r["overdue"]
@@ -205,7 +205,7 @@ def test_close_after_deadline_is_closed_late_and_target_warning(ws, cli, kerqin)
 def test_single_step_close_setting(ws, cli, kerqin):
     settings = ws / "data" / "settings.yaml"
     settings.write_text(settings.read_text(encoding="utf-8").replace("review_required: true", "review_required: false"), encoding="utf-8")
-    assert cli("close", "20", "--root", ws, "--unit", "kerqin", "--evidence", "x号", "--date", "2020-07-01").exit_code == 0
+    assert cli("close", "20", "--root", ws, "--unit", "kerqin", "--evidence", "通政发〔2020〕9号", "--date", "2020-07-01").exit_code == 0
     assert row(cli, ws, "kerqin", 20)["state"] == "closed"
     assert "action: close" in kerqin.read_text(encoding="utf-8")
 
@@ -215,7 +215,7 @@ def test_evidence_changed_or_missing_is_reported_by_check(ws, cli, kerqin):
     folder.mkdir(parents=True)
     (folder / "a.pdf").write_bytes(b"one")
     (folder / "b.pdf").write_bytes(b"two")
-    assert cli("close", "20", "--root", ws, "--unit", "kerqin", "--evidence", "evidence/kerqin/a.pdf", "--evidence", "evidence/kerqin/b.pdf").exit_code == 0
+    assert cli("close", "20", "--root", ws, "--unit", "kerqin", "--evidence", "evidence/kerqin/a.pdf", "--evidence", "evidence/kerqin/b.pdf", "--date", "2020-07-20").exit_code == 0
     assert cli("check", "--root", ws).exit_code == 0
     (folder / "a.pdf").write_bytes(b"changed")
     (folder / "b.pdf").unlink()
@@ -276,7 +276,7 @@ def test_status_lead_rollup_and_overdue_filter(ws, cli, kerqin):
 
 
 def test_status_everyone_summary(ws, cli, kerqin):
-    cli("close", "20", "--root", ws, "--unit", "kerqin", "--evidence", "x号", "--date", "2020-07-01")
+    cli("close", "20", "--root", ws, "--unit", "kerqin", "--evidence", "通政发〔2020〕9号", "--date", "2020-07-01")
     cli("confirm", "20", "--root", ws, "--unit", "kerqin", "--date", "2020-07-02")
     summaries = {s["unit"]: s for s in status_rows(cli, ws, "--as-of", "2020-08-06")}
     k = summaries["kerqin"]
@@ -304,7 +304,7 @@ def test_a_date_still_to_come_is_refused(ws, cli, kerqin):
 
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
     refused(cli, ws, "progress", "7", "--root", ws, "--unit", "kerqin", "--note", "x", "--date", tomorrow, message="晚于今天")
-    refused(cli, ws, "close", "7", "--root", ws, "--unit", "kerqin", "--evidence", "x号", "--date", tomorrow, message="晚于今天")
+    refused(cli, ws, "close", "7", "--root", ws, "--unit", "kerqin", "--evidence", "通政发〔2020〕9号", "--date", tomorrow, message="晚于今天")
 
 
 def test_check_warns_about_a_hand_written_future_date(ws, cli):

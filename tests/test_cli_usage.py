@@ -25,7 +25,7 @@ def fazhi(ws, *args):
         (["stauts"], "没有命令“stauts”；是否是：status？"),
         (["status", "--foo"], "没有选项 --foo"),
         (["status", "--format", "xml"], "应为以下之一：table、json、csv"),
-        (["record", "18", "-u", "kerqin", "--value", "abc"], "应为数字"),
+        (["audit", "--backfill-days", "abc"], "应为数字"),
         (["status", "extra"], "多余的参数：extra"),
     ],
 )

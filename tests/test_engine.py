@@ -10,17 +10,22 @@ from fazhi_cli.engine.deadlines import due_for, official_due
 from fazhi_cli.engine.state import State, derive, target_progress
 from fazhi_cli.engine.status import status_rows, summarize
 from fazhi_cli.models.ledger import Entry, Ledger
-from fazhi_cli.store.session import open_session
+from fazhi_cli.book.load import open_book
 from conftest import REPO
 
 D = dt.date
+BOOK = open_book(REPO, with_ledgers=False)
 
 
 @pytest.fixture(scope="module")
 def plan():
-    session = open_session(REPO, with_ledgers=False)
-    assert session.plan is not None, session.plan_problems
-    return session.plan
+    assert BOOK.plan is not None, BOOK.plan_problems
+    return BOOK.plan
+
+
+def rows_at(ledgers: dict, day: dt.date, **kw):
+    """Status rows of the shipped plan with these ledgers, as of `day`."""
+    return status_rows(BOOK.with_models(ledgers).as_of(day), **kw)
 
 
 def entry(**data) -> Entry:
@@ -100,7 +105,7 @@ def test_measured_targets_use_the_latest_value(plan):
 
 
 def test_overdue_on_fresh_workspace_for_a_county(plan):
-    rows = {r.task.id: r for r in status_rows(plan, {}, D(2020, 8, 6), units=["kerqin"])}
+    rows = {r.task.id: r for r in rows_at({}, D(2020, 8, 6), units=["kerqin"])}
     for tid, row in rows.items():
         assert row.overdue == (row.due <= D(2020, 7, 31)), tid
     assert rows[20].overdue and rows[20].days_overdue == 6
@@ -108,7 +113,7 @@ def test_overdue_on_fresh_workspace_for_a_county(plan):
 
 
 def test_task_7_overdue_for_city_but_not_county_on_april_15(plan):
-    rows = status_rows(plan, {}, D(2020, 4, 15), tasks=[7])
+    rows = rows_at({}, D(2020, 4, 15), tasks=[7])
     by_unit = {r.unit_id: r for r in rows}
     assert by_unit["gonganju"].overdue and by_unit["gonganju"].days_overdue == 15
     assert not by_unit["kailu"].overdue
@@ -118,26 +123,26 @@ def test_closed_late_and_pending_not_overdue(plan):
     ledger = Ledger.model_validate(
         {"unit": "kerqin", "tasks": {20: {"log": [{"action": "apply", "date": "2020-08-03"}]}, 21: {"log": [{"action": "apply", "date": "2020-07-01"}]}}}
     )
-    rows = {r.task.id: r for r in status_rows(plan, {"kerqin": ledger}, D(2020, 8, 6), units=["kerqin"])}
+    rows = {r.task.id: r for r in rows_at({"kerqin": ledger}, D(2020, 8, 6), units=["kerqin"])}
     assert rows[20].state is State.PENDING_REVIEW and not rows[20].overdue and rows[20].closed_late
     assert not rows[21].closed_late
 
 
 def test_due_soon_window(plan):
-    rows = {r.task.id: r for r in status_rows(plan, {}, D(2020, 7, 25), units=["kerqin"])}
+    rows = {r.task.id: r for r in rows_at({}, D(2020, 7, 25), units=["kerqin"])}
     assert rows[20].due_soon and not rows[20].overdue
     assert not rows[14].due_soon
 
 
 def test_claims_add_a_unit_to_open_groups_only(plan):
     ledger = Ledger.model_validate({"unit": "gonganju", "tasks": {12: {"claimed": "2020-03-10"}}})
-    rows = status_rows(plan, {"gonganju": ledger}, D(2020, 8, 6), units=["gonganju"])
+    rows = rows_at({"gonganju": ledger}, D(2020, 8, 6), units=["gonganju"])
     assert 12 in {r.task.id for r in rows}
-    assert 12 not in {r.task.id for r in status_rows(plan, {}, D(2020, 8, 6), units=["gonganju"])}
+    assert 12 not in {r.task.id for r in rows_at({}, D(2020, 8, 6), units=["gonganju"])}
 
 
 def test_summary_counts_and_rates(plan):
     ledger = Ledger.model_validate({"unit": "fayuan", "tasks": {30: {"log": [{"action": "close", "date": "2020-07-01"}]}}})
-    rows = status_rows(plan, {"fayuan": ledger}, D(2020, 8, 6), units=["fayuan"])
+    rows = rows_at({"fayuan": ledger}, D(2020, 8, 6), units=["fayuan"])
     (summary,) = summarize(plan, rows, D(2020, 8, 6))
     assert summary.total == 1 and summary.done == 1 and summary.rate == 1.0 and summary.overdue == 0

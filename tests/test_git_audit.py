@@ -49,14 +49,14 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def test_clean_history_passes(repo, cli):
-    assert cli("close", "20", "--root", repo, "--unit", "kerqin", "--evidence", "x号", "--date", "2020-07-20", env=dated("2020-07-21")).exit_code == 0
+    assert cli("close", "20", "--root", repo, "--unit", "kerqin", "--evidence", "通政发〔2020〕9号", "--date", "2020-07-20", env=dated("2020-07-21")).exit_code == 0
     result = cli("audit", "--root", repo)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "审计通过" in result.stdout
 
 
 def test_a001_backfilled_close_out_by_hand_edit(repo, cli):
-    edit(ledger(repo), "  20: {}\n", "  20:\n    log:\n      - date: 2020-07-01\n        action: apply\n        evidence: [会议纪要]\n")
+    edit(ledger(repo), "  20: {}\n", "  20:\n    log:\n      - date: 2020-07-01\n        action: apply\n        evidence: [通政发〔2020〕10号]\n")
     sha = commit_all(repo, "补录销号", "2020-08-01")
     rows = findings(cli, repo)
     assert codes(rows) == ["A001"]
@@ -71,7 +71,7 @@ def test_a001_backfilled_close_out_by_hand_edit(repo, cli):
 
 def test_a001_close_out_committed_with_a_past_date(repo, cli):
     # `git commit --date` (the author date) says 2020-07-20; the commit really entered on 2020-08-20.
-    result = cli("close", "20", "--root", repo, "--unit", "kerqin", "--evidence", "x号", "--date", "2020-07-20", env=dated("2020-08-20", author_day="2020-07-20"))
+    result = cli("close", "20", "--root", repo, "--unit", "kerqin", "--evidence", "通政发〔2020〕9号", "--date", "2020-07-20", env=dated("2020-08-20", author_day="2020-07-20"))
     assert result.exit_code == 0, result.stderr
     rows = findings(cli, repo)
     assert codes(rows) == ["A001"]
@@ -89,7 +89,7 @@ def test_a002_dates_in_the_future(repo, cli):
 
 def test_a003_edit_after_close_and_reopen_is_the_proper_way(repo, cli):
     assert cli("progress", "21", "--root", repo, "--unit", "kerqin", "--note", "聘请法律顾问", "--date", "2020-06-01", env=dated("2020-06-01")).exit_code == 0
-    assert cli("close", "21", "--root", repo, "--unit", "kerqin", "--evidence", "聘用合同", "--date", "2020-06-20", env=dated("2020-06-20")).exit_code == 0
+    assert cli("close", "21", "--root", repo, "--unit", "kerqin", "--evidence", "通人社发〔2020〕6号", "--date", "2020-06-20", env=dated("2020-06-20")).exit_code == 0
     identify(repo, OFFICE, "依法治市办")
     assert cli("confirm", "21", "--root", repo, "--unit", "kerqin", "--date", "2020-06-22", env=dated("2020-06-22")).exit_code == 0
     identify(repo, KERQIN, "张三")
@@ -106,7 +106,7 @@ def test_a003_edit_after_close_and_reopen_is_the_proper_way(repo, cli):
 
 
 def test_a004_entries_and_records_that_vanish(repo, cli):
-    assert cli("close", "20", "--root", repo, "--unit", "kerqin", "--evidence", "x号", "--date", "2020-07-20", env=dated("2020-07-20")).exit_code == 0
+    assert cli("close", "20", "--root", repo, "--unit", "kerqin", "--evidence", "通政发〔2020〕9号", "--date", "2020-07-20", env=dated("2020-07-20")).exit_code == 0
     identify(repo, OFFICE, "依法治市办")
     assert cli("reject", "20", "--root", repo, "--unit", "kerqin", "--reason", "材料不全", "--date", "2020-07-21", env=dated("2020-07-21")).exit_code == 0
     identify(repo, KERQIN, "张三")
@@ -134,7 +134,7 @@ def test_a005_authors_not_listed_for_the_unit(repo, cli):
     assert cli("progress", "7", "--root", repo, "--unit", "kerqin", "--note", "代填", "--date", "2020-03-10", env=dated("2020-03-10")).exit_code == 0
     # The lead unit (政府办 leads task 20) may confirm a close-out; it may not write progress.
     identify(repo, KERQIN, "张三")
-    assert cli("close", "20", "--root", repo, "--unit", "kerqin", "--evidence", "x号", "--date", "2020-07-20", env=dated("2020-07-20")).exit_code == 0
+    assert cli("close", "20", "--root", repo, "--unit", "kerqin", "--evidence", "通政发〔2020〕9号", "--date", "2020-07-20", env=dated("2020-07-20")).exit_code == 0
     identify(repo, ZHENGFUBAN, "政府办")
     assert cli("confirm", "20", "--root", repo, "--unit", "kerqin", "--date", "2020-07-21", env=dated("2020-07-21")).exit_code == 0
     assert cli("progress", "21", "--root", repo, "--unit", "kerqin", "--note", "代填", "--date", "2020-07-21", env=dated("2020-07-21")).exit_code == 0
@@ -175,7 +175,7 @@ def test_without_editors_authors_are_not_checked(tmp_path, cli):
 
 
 def test_range_limits_the_audit_to_new_commits(repo, cli):
-    edit(ledger(repo), "  20: {}\n", "  20:\n    log:\n      - date: 2020-07-01\n        action: apply\n        evidence: [会议纪要]\n")
+    edit(ledger(repo), "  20: {}\n", "  20:\n    log:\n      - date: 2020-07-01\n        action: apply\n        evidence: [通政发〔2020〕10号]\n")
     old = commit_all(repo, "补录销号", "2020-08-01")
     assert cli("progress", "7", "--root", repo, "--unit", "kerqin", "--note", "按时", "--date", "2020-08-02", env=dated("2020-08-02")).exit_code == 0
     assert codes(findings(cli, repo)) == ["A001"]
@@ -208,7 +208,7 @@ def test_server_side_hook_refuses_a_backfilled_close_out(repo, cli, tmp_path):
     assert cli("progress", "7", "--root", repo, "--unit", "kerqin", "--note", "按时", "--date", "2020-08-02", env=dated("2020-08-02")).exit_code == 0
     git(repo, "push", "-q", "origin", "main")
 
-    edit(ledger(repo), "  20: {}\n", "  20:\n    log:\n      - date: 2020-07-01\n        action: apply\n        evidence: [会议纪要]\n")
+    edit(ledger(repo), "  20: {}\n", "  20:\n    log:\n      - date: 2020-07-01\n        action: apply\n        evidence: [通政发〔2020〕10号]\n")
     commit_all(repo, "补录销号", "2020-08-03")
     push = subprocess.run(["git", "push", "origin", "main"], cwd=repo, capture_output=True, text=True, encoding="utf-8")
     assert push.returncode != 0
@@ -220,7 +220,7 @@ def test_server_side_hook_refuses_a_backfilled_close_out(repo, cli, tmp_path):
 
 
 def test_shallow_clone_skips_the_commits_it_cannot_compare(repo, cli, tmp_path):
-    edit(ledger(repo), "  20: {}\n", "  20:\n    log:\n      - date: 2020-07-01\n        action: apply\n        evidence: [会议纪要]\n")
+    edit(ledger(repo), "  20: {}\n", "  20:\n    log:\n      - date: 2020-07-01\n        action: apply\n        evidence: [通政发〔2020〕10号]\n")
     commit_all(repo, "补录销号", "2020-08-01")
     assert cli("progress", "7", "--root", repo, "--unit", "kerqin", "--note", "按时", "--date", "2020-08-02", env=dated("2020-08-02")).exit_code == 0
     shallow = tmp_path / "shallow"

@@ -49,9 +49,9 @@ def test_every_write_command_commits_once_with_its_action(repo, cli):
         ("init", ["init", "--unit", "kerqin"]),
         ("plan", ["plan", "21", "--unit", "kerqin", "--leader", "张三", "--due", "2020-06-30"]),
         ("progress", ["progress", "21", "--unit", "kerqin", "--note", "已聘请法律顾问", "--date", "2020-06-01"]),
-        ("close", ["close", "21", "--unit", "kerqin", "--evidence", "聘用合同", "--date", "2020-06-20"]),
+        ("close", ["close", "21", "--unit", "kerqin", "--evidence", "通人社发〔2020〕6号", "--date", "2020-06-20"]),
         ("reject", ["reject", "21", "--unit", "kerqin", "--reason", "缺少意见书", "--date", "2020-06-21"]),
-        ("close", ["close", "21", "--unit", "kerqin", "--evidence", "法律意见书", "--date", "2020-06-25"]),
+        ("close", ["close", "21", "--unit", "kerqin", "--evidence", "通司法〔2020〕4号", "--date", "2020-06-25"]),
         ("confirm", ["confirm", "21", "--unit", "kerqin", "--date", "2020-06-26"]),
         ("reopen", ["reopen", "21", "--unit", "kerqin", "--reason", "抽查发现问题", "--date", "2020-07-02"]),
     ]
@@ -99,7 +99,7 @@ def test_no_commit_option_and_setting(repo, cli):
 
 def test_writes_work_outside_git(ws, cli):
     assert cli("init", "--root", ws, "--unit", "kerqin").exit_code == 0
-    result = cli("progress", "7", "--root", ws, "--unit", "kerqin", "--note", "梳理清单")
+    result = cli("progress", "7", "--root", ws, "--unit", "kerqin", "--note", "梳理清单", "--date", "2020-03-02")
     assert result.exit_code == 0, result.stderr
     assert not (ws / ".git").exists()
     assert "警告" not in result.stderr

@@ -68,7 +68,7 @@ def test_diff_extension_decision_and_removed_log():
         {
             16: {
                 "extensions": [{"requested": "2020-07-20", "reason": "合同未签", "new_due": "2020-09-30"}],
-                "log": [{"date": "2020-07-01", "action": "apply", "evidence": ["x号"]}, {"date": "2020-07-02", "action": "reject", "note": "缺材料"}],
+                "log": [{"date": "2020-07-01", "action": "apply", "evidence": ["通政发〔2020〕9号"]}, {"date": "2020-07-02", "action": "reject", "note": "缺材料"}],
             }
         }
     )
@@ -76,7 +76,7 @@ def test_diff_extension_decision_and_removed_log():
         {
             16: {
                 "extensions": [{"requested": "2020-07-20", "reason": "合同未签", "new_due": "2020-09-30", "decision": "approved", "decided": "2020-07-22", "decided_by": "依法治市办"}],
-                "log": [{"date": "2020-07-01", "action": "apply", "evidence": ["x号"]}],
+                "log": [{"date": "2020-07-01", "action": "apply", "evidence": ["通政发〔2020〕9号"]}],
             }
         }
     )
@@ -124,7 +124,7 @@ def test_history_of_cli_and_hand_edits(repo, cli):
     assert cli("progress", "20", "--root", repo, "--unit", "kerqin", "--note", "开始", "--date", "2020-07-01", env=dated("2020-07-01")).exit_code == 0
     assert cli("close", "20", "--root", repo, "--unit", "kerqin", "--evidence", "通政发〔2020〕3号", "--date", "2020-07-20", env=dated("2020-07-20")).exit_code == 0
     # A clerk edits the file by hand in a text editor and commits it with plain git.
-    edit(kerqin, "  21: {}\n", "  21:\n    progress:\n      - date: 2020-07-25\n        note: 手工补记的进展\n        evidence: [聘用合同]\n")
+    edit(kerqin, "  21: {}\n", "  21:\n    progress:\n      - date: 2020-07-25\n        note: 手工补记的进展\n        evidence: [通人社发〔2020〕6号]\n")
     git(repo, "config", "user.name", "李四")
     hand = commit_all(repo, "补记进展", "2020-07-25")
 
@@ -137,7 +137,7 @@ def test_history_of_cli_and_hand_edits(repo, cli):
     manual = [r for r in rows if r["commit"] == hand]
     assert [r["kind"] for r in manual] == ["state", "progress_added", "evidence_added"]
     assert all(r["manual"] and r["action"] is None and r["action_label"] == "手工编辑" and r["author"] == "李四" for r in manual)
-    assert manual[1]["after"] == {"date": "2020-07-25", "note": "手工补记的进展", "evidence": ["聘用合同"]}
+    assert manual[1]["after"] == {"date": "2020-07-25", "note": "手工补记的进展", "evidence": ["通人社发〔2020〕6号"]}
 
     table = cli("history", "--root", repo)
     assert table.exit_code == 0

@@ -142,7 +142,7 @@ def test_self_check_lists_done_with_evidence_and_open_with_reasons(small, cli, f
     text, _ = render(cli, small, fmt, "0430", "--unit", "kerqin")
     assert_order(text, "一、自查基本情况", "二、存在的主要问题", "三、整改措施", "四、下一步工作打算")
     assert_in(text, "已完成2项（已销号1项，待审核销号1项）", "逾期未完成2项")
-    assert_in(text, "公布权力清单", "科政发〔2020〕5号", "权力清单公布网页截图", "出庭应诉登记表")
+    assert_in(text, "公布权力清单", "科政发〔2020〕5号", "https://www.kerqin.gov.cn/qlqd", "科法〔2020〕3号")
     assert_in(text, "进展：<script>alert(1)</script>", "台账未说明原因")
     assert_in(text, "量化目标尚未达到的1项", "双随机案件占比 未填报")
     assert_in(text, "【待填写：", FOOTER)

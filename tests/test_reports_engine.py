@@ -12,18 +12,18 @@ from conftest import REPO
 from test_reports_workspace import make_workspace
 
 from fazhi_cli.engine.reports import build_report, clean_text, cn_date, find_report, pct
-from fazhi_cli.store.session import open_session
+from fazhi_cli.book.load import open_book
 
 D = dt.date
 AS_OF = D(2020, 8, 6)
 
 
 def context(ws: Path, report: str = "monthly", as_of: dt.date = AS_OF, **kw):
-    session = open_session(ws)
+    session = open_book(ws)
     assert session.plan is not None, session.plan_problems
     spec, why = find_report(session.plan, report)
     assert spec is not None, why
-    return build_report(session.plan, session.valid_ledgers(), spec, as_of, present=set(session.ledgers), **kw)
+    return build_report(session.as_of(as_of), spec, present=set(session.ledger_files), **kw)
 
 
 @pytest.fixture
@@ -43,13 +43,13 @@ def small(tmp_path) -> Path:
     ],
 )
 def test_find_report(text, expected):
-    plan = open_session(REPO, with_ledgers=False).plan
+    plan = open_book(REPO, with_ledgers=False).plan
     spec, why = find_report(plan, text)
     assert spec is not None and spec.id == expected, why
 
 
 def test_find_report_explains_refusals():
-    plan = open_session(REPO, with_ledgers=False).plan
+    plan = open_book(REPO, with_ledgers=False).plan
     assert "没有报告模板" in find_report(plan, "0305")[1]
     assert "0805（任务完成情况报告）" in find_report(plan, "年报")[1]
 

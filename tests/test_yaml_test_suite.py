@@ -14,6 +14,7 @@ the checkout); set FAZHI_YAML_SUITE to use another copy.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -24,11 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from fazhi_cli.engine.workspacecheck import check_session
+from fazhi_cli.core.checking import check_workspace
 from fazhi_cli.models.ledger import Ledger
 from fazhi_cli.models.plan import TasksFile
 from fazhi_cli.store.loader import load_model
-from fazhi_cli.store.session import open_session
+from fazhi_cli.book.load import open_book
 from fazhi_cli.store.yamlread import c_parser_available
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +133,7 @@ def test_all_inputs_as_ledgers_of_one_workspace(tmp_path: Path, unsafe_inputs):
         (ws / "ledgers" / f"{stem}.yaml").write_bytes(path.read_bytes())
         names[f"ledgers/{stem}.yaml"] = _name(path)
     started = time.perf_counter()
-    problems = check_session(open_session(ws))
+    problems = check_workspace(open_book(ws), dt.date.today())
     elapsed = time.perf_counter() - started
     reported = {p.path for p in problems}
     missing = sorted(names[p] for p in set(names) - reported)

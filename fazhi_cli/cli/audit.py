@@ -11,12 +11,11 @@ import typer
 from fazhi_cli.cli.common import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEMS, FormatOpt, ListFormat, RootOpt, UnitOpt, fail, parse_date
 from fazhi_cli.cli.history import RangeOpt, SinceOpt, open_source, task_title, unit_filter, unit_label
 from fazhi_cli.engine.audit import AUDIT_CODES, audit as run_audit, summary
-from fazhi_cli.engine.status import responsibilities
 from fazhi_cli.models.plan import Settings
 from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_csv, to_json
 from fazhi_cli.render.tables import print_table
-from fazhi_cli.store.history import HistoryError, load_history
+from fazhi_cli.core.history import HistoryError, load_history
 
 AUDIT_COLUMNS = ["code", "title", "commit", "date", "author_date", "author", "email", "subject", "unit", "unit_name", "task", "task_title", "path", "message"]
 
@@ -52,7 +51,7 @@ def audit(
     day = parse_date(since, "--since", default_today=False)
     plan = source.plan
     days = backfill_days if backfill_days is not None else (plan.settings.backfill_days if plan else Settings().backfill_days)
-    leads = {tid: set(r.lead) for tid, r in responsibilities(plan, {}).items()} if plan else {}
+    leads = {tid: set(r.lead) for tid, r in source.book.responsibilities.items()} if plan else {}
     try:
         history = load_history(source.repo, revisions=revisions, since=day, unit=unit_id, with_rules=True)
     except HistoryError as exc:

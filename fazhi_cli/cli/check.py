@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from fazhi_cli.cli.common import EXIT_OK, EXIT_PROBLEMS, RootOpt, open_or_exit
-from fazhi_cli.engine.workspacecheck import check_session
+from fazhi_cli.cli.common import today
+from fazhi_cli.core.checking import check_workspace
 from fazhi_cli.problems import sort_problems
 from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_json
@@ -31,8 +32,8 @@ def check(
 
     示例：fazhi check --format json
     """
-    session = open_or_exit(root, need_plan=False)
-    problems = sort_problems(check_session(session))
+    book = open_or_exit(root, need_plan=False)
+    problems = sort_problems(check_workspace(book, today()))
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     if fmt is CheckFormat.json:
@@ -41,7 +42,7 @@ def check(
         console = make_console()
         for problem in problems:
             console.print(problem.as_text(), markup=False)
-        checked = sum(session.ws.data_file(n).is_file() for n in ("units", "tasks", "phases", "settings")) + len(session.ledgers)
+        checked = sum(book.ws.data_file(n).is_file() for n in ("units", "tasks", "phases", "settings")) + len(book.ledger_files)
         if problems:
             console.print(f"检查了 {checked} 个文件：{len(errors)} 个错误，{len(warnings)} 个警告。", markup=False)
         else:

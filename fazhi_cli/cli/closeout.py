@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from fazhi_cli.cli.common import RootOpt, parse_action_date
+from fazhi_cli.cli.common import RootOpt
 from fazhi_cli.cli.options import ByOpt, DateOpt, EvidenceOpt, NoCommitOpt, NoteOpt, ReasonOpt, RequiredUnitOpt, TaskArg
-from fazhi_cli.cli.writing import open_target, parse_evidence, report, write_entry
-from fazhi_cli.engine.actions import decide_close, decide_review
+from fazhi_cli.cli.writing import run_write
+from fazhi_cli.core import operations
 from fazhi_cli.models.ledger import Action
 
 
@@ -27,23 +27,11 @@ def close(
 
     示例：fazhi close 7 --unit 科区 --evidence evidence/kerqin/权责清单.pdf --by 王五
     """
-    session, the_unit, the_task = open_target(root, unit, task)
-    when = parse_action_date(date)
-    items = parse_evidence(session, the_unit, evidence)
-    result = write_entry(
-        session,
-        the_unit,
-        the_task,
-        lambda entry: decide_close(session.plan, the_task, the_unit, entry, date=when, by=by, note=note, evidence=items),
-    )
-    report(session, the_unit, the_task, result, commit=not no_commit, action="close")
+    run_write(root, lambda book, day: operations.close(book, unit, task, today=day, evidence=evidence, note=note, date=date, by=by, commit=not no_commit))
 
 
 def _review(action: Action, task: str, unit: str, reason: str | None, date: str | None, by: str | None, root, no_commit: bool) -> None:
-    session, the_unit, the_task = open_target(root, unit, task)
-    when = parse_action_date(date)
-    result = write_entry(session, the_unit, the_task, lambda entry: decide_review(entry, action, date=when, by=by, note=reason))
-    report(session, the_unit, the_task, result, commit=not no_commit, action=action.value)
+    run_write(root, lambda book, day: operations.review(book, action, unit, task, today=day, note=reason, date=date, by=by, commit=not no_commit))
 
 
 def confirm(
@@ -87,7 +75,7 @@ def reopen(
     root: RootOpt = None,
     no_commit: NoCommitOpt = False,
 ) -> None:
-    """重新打开已销号（或待审核）的事项，须写明理由。
+    """重新打开已销号的事项，须写明理由。
 
     示例：fazhi reopen 7 --unit 科区 --reason "验收发现清单未动态更新"
     """

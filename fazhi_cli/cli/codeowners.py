@@ -13,10 +13,10 @@ import typer
 
 from fazhi_cli.cli.common import EXIT_CANNOT_RUN, RootOpt, fail, open_or_exit
 from fazhi_cli.cli.options import NoCommitOpt
-from fazhi_cli.engine.plan import Plan
+from fazhi_cli.book.plan import Plan
 from fazhi_cli.render.console import make_console
 from fazhi_cli.store.git import GitError, commit_paths, is_work_tree
-from fazhi_cli.store.history import HistoryError, open_repo
+from fazhi_cli.core.history import HistoryError, open_repo
 from fazhi_cli.store.safewrite import WriteError, atomic_write
 
 

@@ -12,7 +12,9 @@ import typer
 from fazhi_cli.models.plan import Task, Unit
 from fazhi_cli.problems import Problem
 from fazhi_cli.render.console import make_console
-from fazhi_cli.store.session import Session, open_session
+from fazhi_cli.book.book import Book
+from fazhi_cli.book.load import open_book
+from fazhi_cli.core.writes import Refusal, find_lead, find_task, find_unit, parse_day
 from fazhi_cli.store.workspace import WorkspaceNotFound
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
@@ -42,79 +44,67 @@ def fail(message: str, code: int = EXIT_PROBLEMS) -> NoReturn:
 
 
 def print_problems(problems: list[Problem], limit: int | None = None) -> None:
+    """Problems on stderr: located ones as `path:line:col: 错误 CODE …`, refusals as `错误 CODE …`."""
     console = make_console(stderr=True)
     shown = problems if limit is None else problems[:limit]
     for problem in shown:
-        console.print(problem.as_text(), markup=False)
+        console.print(problem.as_text() if problem.path else f"错误 {problem.code} {problem.message}", markup=False)
     if limit is not None and len(problems) > limit:
         console.print(f"……另有 {len(problems) - limit} 个问题，运行 `fazhi check` 查看全部", markup=False)
 
 
-def open_or_exit(root: Path | None, *, need_plan: bool = True, with_ledgers: bool = True) -> Session:
+def today() -> dt.date:
+    """The one place the CLI asks the clock; everything below takes the day as an argument."""
+    return dt.date.today()
+
+
+def open_or_exit(root: Path | None, *, need_plan: bool = True, with_ledgers: bool = True) -> Book:
     """Open the workspace; a missing workspace or an invalid plan means the command cannot run (exit 2)."""
     try:
-        session = open_session(root, with_ledgers=with_ledgers)
+        book = open_book(root, with_ledgers=with_ledgers)
     except WorkspaceNotFound as exc:
         fail(str(exc), EXIT_CANNOT_RUN)
-    if need_plan and session.plan is None:
-        errors = [p for p in session.plan_problems if p.is_error]
+    if need_plan and book.plan is None:
+        errors = [p for p in book.plan_problems if p.is_error]
         print_problems(errors, limit=10)
         fail("方案数据（data/ 目录）有错误，无法继续；请先运行 `fazhi check` 并改正", EXIT_CANNOT_RUN)
-    return session
+    return book
 
 
-def resolve_unit(session: Session, text: str) -> Unit:
-    directory = session.plan.directory
-    unit = directory.unit(text)
-    if unit is not None:
-        return unit
-    target = directory.lookup(text)
-    if target is not None and target.kind == "group":
-        fail(f"“{text}”是分组（{directory.groups[target.id].name}），请指定一个具体单位")
-    hint = directory.suggestions(text)
-    more = f"是否是：{'、'.join(hint)}？" if hint else "运行 `fazhi units` 查看所有单位。"
-    fail(f"找不到单位“{text}”。{more}")
-
-
-def resolve_lead(session: Session, text: str) -> tuple[Unit, list[int]]:
-    """A lead unit (牵头单位) and the tasks it leads; exits when it leads none."""
-    from fazhi_cli.engine.status import responsibilities
-
-    unit = resolve_unit(session, text)
-    resp = responsibilities(session.plan, session.valid_ledgers())
-    led = [tid for tid in sorted(resp) if unit.id in resp[tid].lead]
-    if not led:
-        fail(f"{unit.label}不是任何任务的牵头单位")
-    return unit, led
-
-
-def resolve_task(session: Session, text: str | int) -> Task:
-    raw = str(text).strip().removeprefix("任务").removeprefix("#")
+def or_exit(call, *args, **kwargs):
+    """Run a library lookup; a Refusal is shown with its codes and the command exits 1."""
     try:
-        number = int(raw)
-    except ValueError:
-        fail(f"任务编号“{text}”不是数字；任务按分解表序号（1–{max(session.plan.tasks)}）指定")
-    task = session.plan.tasks.get(number)
-    if task is None:
-        fail(f"任务 {number} 不存在；任务序号为 1–{max(session.plan.tasks)}，运行 `fazhi tasks` 查看")
-    return task
+        return call(*args, **kwargs)
+    except Refusal as exc:
+        print_problems(exc.problems)
+        raise typer.Exit(EXIT_PROBLEMS) from None
+
+
+def resolve_unit(book: Book, text: str) -> Unit:
+    return or_exit(find_unit, book, text)
+
+
+def resolve_lead(book: Book, text: str) -> tuple[Unit, list[int]]:
+    """A lead unit (牵头单位) and the tasks it leads; exits when it leads none."""
+    return or_exit(find_lead, book, text)
+
+
+def resolve_task(book: Book, text: str | int) -> Task:
+    return or_exit(find_task, book, text)
 
 
 def parse_date(text: str | None, what: str = "日期", *, default_today: bool = True) -> dt.date | None:
-    if text is None:
-        return dt.date.today() if default_today else None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        fail(f"{what}“{text}”无效，应为 YYYY-MM-DD 格式的真实日期，如 2020-07-31")
+    if text is None and not default_today:
+        return None
+    return or_exit(parse_day, text, what, today())
 
 
-def parse_action_date(text: str | None) -> dt.date:
-    """The date an action happened (`--date`, default today); a day still to come is refused —
-    a ledger records what was done, and the audit flags future dates."""
-    day = parse_date(text, "日期")
-    if day > dt.date.today():
-        fail(f"日期 {day} 晚于今天（{dt.date.today()}）：台账只记录已经发生的事；请检查 --date")
+def view_day(book: Book, text: str | None) -> dt.date:
+    """The day a view is as of (`--as-of`, default today); a day outside the plan's year is
+    allowed with a warning."""
+    day = parse_date(text, "--as-of")
+    if book.plan is not None and day.year != book.plan.year:
+        make_console(stderr=True).print(f"警告：统计日期 {day} 不在方案年度（{book.plan.year}年）内", markup=False)
     return day
 
 

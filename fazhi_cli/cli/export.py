@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import AsOfOpt, RootOpt, UnitOpt, fail, open_or_exit, parse_date, resolve_unit, save_output, resolve_lead
+from fazhi_cli.cli.common import AsOfOpt, RootOpt, UnitOpt, fail, open_or_exit, resolve_lead, resolve_unit, save_output, view_day
 from fazhi_cli.cli.report import invalid_ledgers
 from fazhi_cli.engine.reports import LEDGER_COLUMNS, UNIT_COLUMNS, ledger_json_row, ledger_table, ledger_table_row, unit_table_row
 from fazhi_cli.render.console import make_console
@@ -49,10 +49,9 @@ def export(
     if unit and lead:
         fail("--unit 和 --lead 只能选一个")
     session = open_or_exit(root)
-    plan = session.plan
-    day = parse_date(as_of, "--as-of")
-    ledgers = session.valid_ledgers()
-    invalid = invalid_ledgers(session, ledgers)
+    day = view_day(session, as_of)
+    view = session.as_of(day)
+    invalid = invalid_ledgers(session)
     scope, chosen = "office", None
     if unit:
         chosen, scope = resolve_unit(session, unit), "unit"
@@ -61,8 +60,8 @@ def export(
     elif lead:
         (chosen, _), scope = resolve_lead(session, lead), "lead"
     table = ledger_table(
-        plan, ledgers, day, scope=scope, unit_id=chosen.id if chosen else None,
-        exclude={i.unit_id for i in invalid}, present=set(session.ledgers),
+        view, scope=scope, unit_id=chosen.id if chosen else None,
+        exclude={i.unit_id for i in invalid}, present=set(session.ledger_files),
     )
     if invalid and scope != "unit":
         make_console(stderr=True).print(

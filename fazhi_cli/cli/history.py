@@ -13,13 +13,14 @@ import typer
 
 from fazhi_cli.cli.common import EXIT_CANNOT_RUN, FormatOpt, ListFormat, RootOpt, UnitOpt, fail, parse_date, resolve_unit
 from fazhi_cli.engine.history import CommitChanges, CommitInfo
-from fazhi_cli.engine.plan import Plan
+from fazhi_cli.book.book import Book
+from fazhi_cli.book.plan import Plan
 from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_csv, to_json
 from fazhi_cli.render.tables import print_table
 from fazhi_cli.store.git import COMMIT_ACTIONS
-from fazhi_cli.store.history import HistoryError, Repo, load_history, open_repo, plan_at
-from fazhi_cli.store.session import open_session
+from fazhi_cli.core.history import HistoryError, Repo, book_at, load_history, open_repo
+from fazhi_cli.book.load import open_book
 from fazhi_cli.store.workspace import WorkspaceNotFound, find_workspace
 
 SinceOpt = Annotated[
@@ -43,7 +44,11 @@ class Source:
     """Where history is read from: the repository, and the plan (for names; None if unreadable)."""
 
     repo: Repo
-    plan: Plan | None
+    book: Book | None
+
+    @property
+    def plan(self) -> Plan | None:
+        return self.book.plan if self.book is not None else None
 
 
 def open_source(root: Path | None, revisions: str | None = None) -> Source:
@@ -60,16 +65,15 @@ def open_source(root: Path | None, revisions: str | None = None) -> Source:
             fail(str(exc), EXIT_CANNOT_RUN)
         tip = (revisions or "HEAD").replace("...", "..").split("..")[-1] or "HEAD"
         try:
-            plan, _ = plan_at(repo, tip)
+            book = book_at(repo, tip)
         except HistoryError as err:
             fail(err.message, EXIT_CANNOT_RUN)
-        return Source(repo, plan)
+        return Source(repo, book)
     try:
         repo = open_repo(ws.root)
     except HistoryError as exc:
         fail(exc.message, EXIT_CANNOT_RUN)
-    session = open_session(ws.root, with_ledgers=False)
-    return Source(repo, session.plan)
+    return Source(repo, open_book(ws.root, with_ledgers=False))
 
 
 def unit_filter(source: Source, unit: str | None) -> str | None:

@@ -6,19 +6,18 @@ from pathlib import Path
 
 import typer
 
-from fazhi_cli.cli.common import EXIT_PROBLEMS, RootOpt, UnitOpt, open_or_exit, print_problems, resolve_unit
+from fazhi_cli.book.book import Book
+from fazhi_cli.cli.common import EXIT_PROBLEMS, RootOpt, UnitOpt, open_or_exit, print_problems, resolve_unit, today
 from fazhi_cli.cli.options import NoCommitOpt
-from fazhi_cli.cli.writing import commit_change, ledger_validator, new_ledger_text
+from fazhi_cli.core.writes import commit_change, ledger_validator, new_ledger_text
 from fazhi_cli.engine.deadlines import official_due
-from fazhi_cli.engine.status import responsibilities, tasks_of_unit
 from fazhi_cli.models.plan import Unit
 from fazhi_cli.render.console import make_console
 from fazhi_cli.store.ledgeredit import EditRefused, Scope, WriteError, edit_ledger, entry_map
 from fazhi_cli.store.safewrite import ABSENT, atomic_write, lock_for
-from fazhi_cli.store.session import Session
 
 
-def ledger_skeleton(session: Session, unit: Unit, task_ids: list[int]) -> str:
+def ledger_skeleton(session: Book, unit: Unit, task_ids: list[int]) -> str:
     """A new ledger: header, unit, and one empty entry per task, each under a comment naming it."""
     text = new_ledger_text(session, unit)
     if not task_ids:
@@ -43,12 +42,11 @@ def init(unit: UnitOpt = None, root: RootOpt = None, no_commit: NoCommitOpt = Fa
     plan = session.plan
     console = make_console()
     chosen = [resolve_unit(session, unit)] if unit else list(plan.units.values())
-    resp = responsibilities(plan, session.valid_ledgers())
     changed: list[Path] = []
     failed = False
     session.ws.ledgers_dir.mkdir(parents=True, exist_ok=True)
     for the_unit in chosen:
-        task_ids = tasks_of_unit(plan, the_unit.id, resp)
+        task_ids = session.tasks_of(the_unit.id)
         path = session.ws.ledger_path(the_unit.id)
         shown = session.ws.relative(path)
         try:
@@ -69,7 +67,7 @@ def init(unit: UnitOpt = None, root: RootOpt = None, no_commit: NoCommitOpt = Fa
                         added.append(tid)
 
             outcome = edit_ledger(
-                path, shown, mutate, scope=Scope.additions(), validate=ledger_validator(session, the_unit, path)
+                path, shown, mutate, scope=Scope.additions(), validate=ledger_validator(session, the_unit, path, today())
             )
             if outcome.changed:
                 changed.append(path)
@@ -84,7 +82,9 @@ def init(unit: UnitOpt = None, root: RootOpt = None, no_commit: NoCommitOpt = Fa
     if not changed and not failed:
         console.print("所有台账都已齐全，没有需要补充的内容。", markup=False)
     if changed and not no_commit:
-        commit_change(session, changed, "init", chosen[0] if len(chosen) == 1 else None, None, "" if len(chosen) == 1 else f"{len(changed)} 个单位")
+        _, why = commit_change(session, changed, "init", chosen[0] if len(chosen) == 1 else None, None, "" if len(chosen) == 1 else f"{len(changed)} 个单位")
+        if why:
+            make_console(stderr=True).print(f"警告：{why}", markup=False)
     if failed:
         raise typer.Exit(EXIT_PROBLEMS)
 

@@ -6,7 +6,6 @@ import typer
 
 from fazhi_cli.cli.common import FormatOpt, ListFormat, RootOpt, UnitOpt, open_or_exit, resolve_unit
 from fazhi_cli.engine.deadlines import official_due
-from fazhi_cli.engine.status import responsibilities, tasks_of_unit
 from fazhi_cli.models.plan import LEVEL_LABELS, TASK_KIND_LABELS
 from fazhi_cli.render.records import to_csv, to_json
 from fazhi_cli.render.tables import print_table
@@ -19,11 +18,11 @@ def tasks(root: RootOpt = None, unit: UnitOpt = None, fmt: FormatOpt = ListForma
 
     示例：fazhi tasks --unit 科区 --format json
     """
-    session = open_or_exit(root)
-    plan = session.plan
-    resp = responsibilities(plan, session.valid_ledgers())
-    chosen = resolve_unit(session, unit) if unit else None
-    ids = tasks_of_unit(plan, chosen.id, resp) if chosen else sorted(plan.tasks)
+    book = open_or_exit(root)
+    plan = book.plan
+    resp = book.responsibilities
+    chosen = resolve_unit(book, unit) if unit else None
+    ids = book.tasks_of(chosen.id) if chosen else sorted(plan.tasks)
     records = []
     for tid in ids:
         task = plan.tasks[tid]
@@ -76,13 +75,13 @@ def units(root: RootOpt = None, fmt: FormatOpt = ListFormat.table) -> None:
 
     示例：fazhi units --format csv
     """
-    session = open_or_exit(root)
-    plan = session.plan
-    resp = responsibilities(plan, session.valid_ledgers())
+    book = open_or_exit(root)
+    plan = book.plan
+    resp = book.responsibilities
     records = []
     for unit in plan.units.values():
         leads = [tid for tid in sorted(plan.tasks) if unit.id in resp[tid].lead]
-        carries = tasks_of_unit(plan, unit.id, resp)
+        carries = book.tasks_of(unit.id)
         records.append(
             {
                 "id": unit.id,

@@ -6,10 +6,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import RootOpt, fail, parse_action_date
+from fazhi_cli.cli.common import RootOpt
 from fazhi_cli.cli.options import DateOpt, EvidenceOpt, NoCommitOpt, NoteOpt, RequiredUnitOpt, TaskArg
-from fazhi_cli.cli.writing import open_target, parse_evidence, report, write_entry
-from fazhi_cli.engine.actions import decide_progress, decide_record, find_target, Refused
+from fazhi_cli.cli.writing import run_write
+from fazhi_cli.core import operations
 
 
 def progress(
@@ -25,11 +25,7 @@ def progress(
 
     示例：fazhi progress 7 --unit 科区 --note "已在政府网站公布权责清单" --evidence evidence/kerqin/清单.pdf
     """
-    session, the_unit, the_task = open_target(root, unit, task)
-    when = parse_action_date(date)
-    items = parse_evidence(session, the_unit, evidence)
-    result = write_entry(session, the_unit, the_task, lambda entry: decide_progress(entry, date=when, note=note, evidence=items))
-    report(session, the_unit, the_task, result, commit=not no_commit, action="progress")
+    run_write(root, lambda book, day: operations.progress(book, unit, task, today=day, note=note, evidence=evidence, date=date, commit=not no_commit))
 
 
 def record(
@@ -38,7 +34,7 @@ def record(
     target: Annotated[
         Optional[str], typer.Option("--target", "-t", help="目标编号或名称（任务只有一个目标时可省略）", show_default=False)
     ] = None,
-    value: Annotated[Optional[float], typer.Option("--value", help="测得的数值（比率、时限类目标）", show_default=False)] = None,
+    value: Annotated[Optional[str], typer.Option("--value", help="测得的数值（比率可写 86.5 或 86.5%；时限填天数）", show_default=False)] = None,
     note: NoteOpt = None,
     evidence: EvidenceOpt = None,
     date: DateOpt = None,
@@ -50,20 +46,12 @@ def record(
     示例：fazhi record 2 --unit 科区 --target study --date 2020-03-12 --evidence 学习记录.pdf
     示例：fazhi record 18 --unit 市场监管局 --value 86.5 --date 2020-06-30
     """
-    session, the_unit, the_task = open_target(root, unit, task)
-    try:
-        the_target = find_target(the_task, target)
-    except Refused as exc:
-        fail(exc.message)
-    when = parse_action_date(date)
-    items = parse_evidence(session, the_unit, evidence)
-    result = write_entry(
-        session,
-        the_unit,
-        the_task,
-        lambda entry: decide_record(session.plan, the_task, the_target, entry, date=when, value=value, note=note, evidence=items),
+    run_write(
+        root,
+        lambda book, day: operations.record(
+            book, unit, task, today=day, target=target, value=value, note=note, evidence=evidence, date=date, commit=not no_commit
+        ),
     )
-    report(session, the_unit, the_task, result, commit=not no_commit, action="record")
 
 
 def register(app: typer.Typer) -> None:

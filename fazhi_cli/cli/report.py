@@ -23,14 +23,14 @@ from fazhi_cli.cli.common import (
     open_or_exit,
     parse_date,
     print_problems,
+    view_day,
     resolve_unit,
 )
 from fazhi_cli.engine.reports import InvalidLedger, ReportSpec, build_report, find_report
-from fazhi_cli.engine.status import responsibilities, tasks_of_unit
 from fazhi_cli.models.plan import Unit
 from fazhi_cli.render.console import make_console
 from fazhi_cli.store.revision import RevisionError, checkout_revision, current_revision
-from fazhi_cli.store.session import Session
+from fazhi_cli.book.book import Book
 
 PROBLEMS_SHOWN = 3
 
@@ -85,7 +85,7 @@ def report(
     if unit and lead:
         fail("--unit 和 --lead 只能选一个")
     live = open_or_exit(root)
-    day = parse_date(as_of, "--as-of")
+    day = view_day(live, as_of)
     since_day = parse_date(since, "--since", default_today=False)
     if since_day is not None and since_day >= day:
         fail(f"--since {since_day.isoformat()} 应早于统计日期 {day.isoformat()}")
@@ -102,8 +102,8 @@ def report(
 
 
 def _run(
-    live: Session,
-    session: Session,
+    live: Book,
+    session: Book,
     submission: str,
     unit: str | None,
     lead: str | None,
@@ -121,8 +121,7 @@ def _run(
         fail(why)
     if since_day is not None and spec.template != "weekly":
         fail("--since 只用于周调度（weekly）")
-    ledgers = session.valid_ledgers()
-    invalid = invalid_ledgers(session, ledgers)
+    invalid = invalid_ledgers(session)
     chosen: Unit | None = None
     scope = "office"
     if unit:
@@ -130,22 +129,20 @@ def _run(
             fail(f"{spec.title}是依法治市办对各单位的通报，不按单位生成；牵头单位可用 --lead 生成其牵头任务的{spec.title}")
         chosen, scope = resolve_unit(session, unit), "unit"
         if chosen.id in {i.unit_id for i in invalid}:
-            bad = session.ledgers[chosen.id]
+            bad = session.ledger_files[chosen.id]
             print_problems([p for p in bad.problems if p.is_error], limit=10)
             fail(f"{chosen.label}的台账（{bad.path}）有错误，无法生成本单位的{spec.title}；请先运行 `fazhi check` 并改正")
-        if not tasks_of_unit(plan, chosen.id, responsibilities(plan, ledgers)):
+        if not session.tasks_of(chosen.id):
             fail(f"{chosen.label}没有承担任何任务，无需报送{spec.title}")
     elif lead:
         (chosen, _), scope = resolve_lead(session, lead), "lead"
     context = build_report(
-        plan,
-        ledgers,
+        session.as_of(day),
         spec,
-        day,
         scope=scope,
         unit_id=chosen.id if chosen else None,
         invalid=invalid,
-        present=set(session.ledgers),
+        present=set(session.ledger_files),
         revision=revision,
         since=since_day,
         generator=f"fazhi {__version__}",
@@ -188,19 +185,15 @@ def default_name(spec: ReportSpec, scope: str, unit: Unit | None, day: dt.date, 
     return stem + EXTENSIONS[fmt]
 
 
-def invalid_ledgers(session: Session, valid: dict) -> list[InvalidLedger]:
+def invalid_ledgers(book: Book) -> list[InvalidLedger]:
     """Ledgers that did not validate, with their first problems."""
     out = []
-    plan = session.plan
-    for stem, loaded in session.ledgers.items():
-        if stem in valid:
-            continue
-        errors = [p for p in loaded.problems if p.is_error]
+    plan = book.plan
+    for stem, ledger_file in book.invalid_ledgers().items():
+        errors = [p for p in ledger_file.problems if p.is_error]
         texts = [p.as_text() for p in errors[:PROBLEMS_SHOWN]]
-        if not texts and loaded.model is not None and loaded.model.unit != stem:
-            texts = [f"{loaded.path}: 台账文件名与单位不符（文件中 unit: {loaded.model.unit}）"]
         label = plan.units[stem].label if stem in plan.units else stem
-        out.append(InvalidLedger(stem, label, loaded.path, texts, max(0, len(errors) - PROBLEMS_SHOWN)))
+        out.append(InvalidLedger(stem, label, ledger_file.path, texts, max(0, len(errors) - PROBLEMS_SHOWN)))
     return out
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import AsOfOpt, FormatOpt, ListFormat, RootOpt, UnitOpt, fail, open_or_exit, parse_date, resolve_lead, resolve_unit
+from fazhi_cli.cli.common import AsOfOpt, FormatOpt, ListFormat, RootOpt, UnitOpt, fail, open_or_exit, resolve_lead, resolve_unit, view_day
 from fazhi_cli.engine.status import status_rows, summarize
 from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_csv, to_json
@@ -31,25 +31,24 @@ def status(
     """
     if unit and lead:
         fail("--unit 和 --lead 只能选一个")
-    session = open_or_exit(root)
-    plan = session.plan
-    day = parse_date(as_of, "--as-of")
-    ledgers = session.valid_ledgers()
-    invalid = {stem: l.path for stem, l in session.ledgers.items() if stem not in ledgers}
+    book = open_or_exit(root)
+    day = view_day(book, as_of)
+    view = book.as_of(day)
+    invalid = {stem: f.path for stem, f in book.invalid_ledgers().items()}
     if invalid:
         make_console(stderr=True).print(
             f"警告：以下台账有错误，按空台账计算：{'、'.join(sorted(invalid.values()))}（运行 `fazhi check` 查看）", markup=False
         )
     if unit:
-        chosen = resolve_unit(session, unit)
-        rows = status_rows(plan, ledgers, day, units=[chosen.id])
+        chosen = resolve_unit(book, unit)
+        rows = status_rows(view, units=[chosen.id])
         title = f"{chosen.label}任务进度（{as_of_title(day)}）"
     elif lead:
-        chosen, led = resolve_lead(session, lead)
-        rows = status_rows(plan, ledgers, day, tasks=led)
+        chosen, led = resolve_lead(view, lead)
+        rows = status_rows(view, tasks=led)
         title = f"{chosen.label}牵头任务进度（{as_of_title(day)}）"
     else:
-        rows = status_rows(plan, ledgers, day)
+        rows = status_rows(view)
         title = f"各单位任务进度（{as_of_title(day)}）"
     if overdue:
         rows = [r for r in rows if r.overdue]
@@ -58,7 +57,7 @@ def status(
     summary_mode = not unit and not lead and not overdue
     if fmt is not ListFormat.table:
         if summary_mode:
-            records = [s.as_dict() | {"ledger_valid": s.unit_id not in invalid} for s in summarize(plan, rows, day)]
+            records = [s.as_dict() | {"ledger_valid": s.unit_id not in invalid} for s in summarize(view.plan, rows, day)]
         else:
             records = [r.as_dict() for r in rows]
         if fmt is ListFormat.json:
@@ -67,7 +66,7 @@ def status(
             typer.echo(to_csv(records, None if summary_mode else ROW_COLUMNS), nl=False)
         return
     if summary_mode:
-        print_summaries(title, summarize(plan, rows, day), invalid)
+        print_summaries(title, summarize(view.plan, rows, day), invalid)
     elif unit:
         print_unit_rows(title, rows)
     else:

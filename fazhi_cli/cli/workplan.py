@@ -6,11 +6,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import RootOpt, fail, open_or_exit, parse_action_date, parse_date, resolve_task, resolve_unit
+from fazhi_cli.cli.common import RootOpt
 from fazhi_cli.cli.options import DateOpt, NoCommitOpt, RequiredUnitOpt, TaskArg
-from fazhi_cli.cli.writing import open_target, report, write_entry
-from fazhi_cli.engine.actions import Decision, decide_plan
-from fazhi_cli.engine.directory import responsibility
+from fazhi_cli.cli.writing import run_write
+from fazhi_cli.core import operations
 
 
 def plan(
@@ -29,15 +28,12 @@ def plan(
 
     示例：fazhi plan 7 --unit 科区 --leader 张三 --owner 李四 --measures "梳理权责事项并公布" --due 2020-04-20
     """
-    session, the_unit, the_task = open_target(root, unit, task)
-    due_date = parse_date(due, "计划完成时间", default_today=False)
-    result = write_entry(
-        session,
-        the_unit,
-        the_task,
-        lambda entry: decide_plan(session.plan, the_task, the_unit, leader=leader, owner=owner, measures=measures, due=due_date),
+    run_write(
+        root,
+        lambda book, day: operations.plan_task(
+            book, unit, task, today=day, leader=leader, owner=owner, measures=measures, due=due, commit=not no_commit
+        ),
     )
-    report(session, the_unit, the_task, result, commit=not no_commit, action="plan")
 
 
 def claim(
@@ -51,23 +47,7 @@ def claim(
 
     示例：fazhi claim 12 --unit 公安局
     """
-    session = open_or_exit(root)
-    the_unit = resolve_unit(session, unit)
-    the_task = resolve_task(session, task)
-    resp = responsibility(session.plan.directory, the_task)
-    if not resp.open_groups:
-        fail(f"任务 {the_task.id} 的责任单位已在分解表中列明，不能认领")
-    if the_unit.id in resp.everyone:
-        fail(f"{the_unit.label}已是任务 {the_task.id} 的牵头或责任单位，无需认领")
-    when = parse_action_date(date)
-
-    def decide(entry):
-        if entry.claimed is not None:
-            return None
-        return Decision(set={"claimed": when}, summary="认领任务")
-
-    result = write_entry(session, the_unit, the_task, decide)
-    report(session, the_unit, the_task, result, commit=not no_commit, action="claim")
+    run_write(root, lambda book, day: operations.claim(book, unit, task, today=day, date=date, commit=not no_commit))
 
 
 def register(app: typer.Typer) -> None:

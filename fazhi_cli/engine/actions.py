@@ -12,17 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fazhi_cli.engine.deadlines import due_for, official_due
-from fazhi_cli.engine.plan import Plan
+from fazhi_cli.engine.rules import value_problem
+from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.state import DONE_STATES, STATE_LABELS, State, derive, pending_extension, target_progress
 from fazhi_cli.models.ledger import Action, Entry, Evidence, EvidenceFile
 from fazhi_cli.models.plan import Measure, Target, Task, Unit
 
 
 class Refused(Exception):
-    """The request does not fit the entry's state; nothing is written."""
+    """The request does not fit the entry's state; nothing is written. `code` is a stable R-code
+    (fazhi_cli.problems.CODES)."""
 
-    def __init__(self, message: str):
+    def __init__(self, code: str, message: str):
         super().__init__(message)
+        self.code = code
         self.message = message
 
 
@@ -32,6 +35,7 @@ class Decision:
 
     append: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     set: dict[str, Any] = field(default_factory=dict)
+    update: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # fields set on an item of a list
     warnings: list[str] = field(default_factory=list)
     summary: str = ""
 
@@ -61,7 +65,7 @@ def _log_item(date: dt.date, action: Action, by: str | None, note: str | None, e
 def decide_plan(plan: Plan, task: Task, unit: Unit, *, leader, owner, measures, due: dt.date | None) -> Decision:
     values = {k: v for k, v in (("leader", leader), ("owner", owner), ("measures", measures), ("due", due)) if v is not None}
     if not values:
-        raise Refused("没有要填写的内容：请至少给出 --leader、--owner、--measures、--due 中的一项")
+        raise Refused("R201", "没有要填写的内容：请至少给出 --leader、--owner、--measures、--due 中的一项")
     decision = Decision(set={f"plan.{k}": v for k, v in values.items()}, summary="填写工作方案")
     if due is not None:
         official = official_due(plan, task, unit)
@@ -72,7 +76,7 @@ def decide_plan(plan: Plan, task: Task, unit: Unit, *, leader, owner, measures, 
 
 def decide_progress(entry: Entry, *, date: dt.date, note: str, evidence: list[Evidence]) -> Decision:
     if not note.strip():
-        raise Refused("进展说明不能为空：请用 --note 写明做了什么")
+        raise Refused("R203", "进展说明不能为空：请用 --note 写明做了什么")
     item: dict[str, Any] = {"date": date, "note": note}
     if evidence:
         item["evidence"] = evidence_items(evidence)
@@ -84,28 +88,53 @@ def decide_progress(entry: Entry, *, date: dt.date, note: str, evidence: list[Ev
 
 def find_target(task: Task, key: str | None) -> Target:
     if not task.targets:
-        raise Refused(f"任务 {task.id} 没有量化目标，无需记录次数或数值；请用 `fazhi progress` 记录进展")
+        raise Refused("R209", f"任务 {task.id} 没有量化目标，无需记录次数或数值；请用 `fazhi progress` 记录进展")
     if key is None:
         if len(task.targets) == 1:
             return task.targets[0]
         options = "、".join(f"{t.key}（{t.label}）" for t in task.targets)
-        raise Refused(f"任务 {task.id} 有多个目标，请用 --target 指定：{options}")
+        raise Refused("R209", f"任务 {task.id} 有多个目标，请用 --target 指定：{options}")
     for target in task.targets:
         if key in (target.key, target.label):
             return target
     options = "、".join(f"{t.key}（{t.label}）" for t in task.targets)
-    raise Refused(f"任务 {task.id} 没有目标“{key}”；可用的目标：{options}")
+    raise Refused("R209", f"任务 {task.id} 没有目标“{key}”；可用的目标：{options}")
+
+
+def parse_value(target: Target, text: str | float | None) -> float | None:
+    """A measured value as given: 86.5 or 86.5% (a rate), never nan or infinite, within its range."""
+    if text is None:
+        return None
+    if isinstance(text, (int, float)):
+        number = float(text)
+    else:
+        raw = text.strip().translate(_FULL_WIDTH).replace("，", "").replace(",", "")
+        if raw.endswith("%"):
+            if target.measure is not Measure.PERCENT:
+                raise Refused("R207", f"“{target.label}”以{target.unit}计，不是百分比；请去掉 %")
+            raw = raw[:-1].strip()
+        try:
+            number = float(raw)
+        except ValueError:
+            raise Refused("R207", f"数值“{text}”不是数字；请填写如 86.5 的数（比率可写 86.5 或 86.5%）") from None
+    why = value_problem(target.measure, number)
+    if why:
+        raise Refused("R207", f"“{target.label}”的{why}")
+    return number
+
+
+_FULL_WIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF0E: ord("."), 0xFF05: ord("%"), 0xFF0D: ord("-")}
 
 
 def decide_record(
     plan: Plan, task: Task, target: Target, entry: Entry, *, date: dt.date, value: float | None, note: str | None, evidence: list[Evidence]
 ) -> Decision:
     if target.measure is Measure.COUNT and value is not None:
-        raise Refused(f"“{target.label}”按次数计，每记录一次即计一次，不需要 --value")
+        raise Refused("R207", f"“{target.label}”按次数计，每记录一次即计一次，不需要 --value")
     if target.measure is not Measure.COUNT and value is None:
-        raise Refused(f"“{target.label}”需要填报测得的数值：请用 --value 给出（单位：{target.unit}）")
+        raise Refused("R207", f"“{target.label}”需要填报测得的数值：请用 --value 给出（单位：{target.unit}）")
     if target.per_year and date.year != plan.year:
-        raise Refused(f"“{target.label}”按 {plan.year} 年度计数，日期 {date} 不在该年度内")
+        raise Refused("R206", f"“{target.label}”按 {plan.year} 年度计数，日期 {date} 不在该年度内")
     item: dict[str, Any] = {"target": target.key, "date": date}
     if value is not None:
         item["value"] = int(value) if float(value).is_integer() else value
@@ -121,12 +150,12 @@ def decide_close(
     plan: Plan, task: Task, unit: Unit, entry: Entry, *, date: dt.date, by: str | None, note: str | None, evidence: list[Evidence]
 ) -> Decision:
     if not evidence:
-        raise Refused("销号必须附佐证材料：请用 --evidence 给出文件路径（如 evidence/单位/文件.pdf）、文号或网址")
+        raise Refused("R204", "销号必须附佐证材料：请用 --evidence 给出文件路径（如 evidence/单位/文件.pdf）、文号或网址")
     state = derive(entry).state
     if state is State.PENDING_REVIEW:
-        raise Refused("该事项已申请销号，正在等待审核，无需重复申请")
+        raise Refused("R202", "该事项已申请销号，正在等待审核，无需重复申请")
     if state is State.CLOSED:
-        raise Refused("该事项已经销号；如需重新办理，请先 `fazhi reopen`")
+        raise Refused("R202", "该事项已经销号；如需重新办理，请先 `fazhi reopen`")
     action = Action.APPLY if plan.settings.review_required else Action.CLOSE
     decision = Decision(append=[("log", _log_item(date, action, by, note, evidence))])
     decision.summary = "销号申请" if action is Action.APPLY else "销号"
@@ -143,15 +172,15 @@ def decide_review(entry: Entry, action: Action, *, date: dt.date, by: str | None
     state = derive(entry).state
     if action in (Action.CONFIRM, Action.REJECT):
         if state is not State.PENDING_REVIEW:
-            raise Refused(f"该事项当前为“{STATE_LABELS[state]}”，没有待审核的销号申请")
+            raise Refused("R202", f"该事项当前为“{STATE_LABELS[state]}”，没有待审核的销号申请")
         if action is Action.REJECT and not (note and note.strip()):
-            raise Refused("退回必须说明理由和整改要求：请用 --reason 写明")
+            raise Refused("R203", "退回必须说明理由和整改要求：请用 --reason 写明")
         summary = "确认销号" if action is Action.CONFIRM else "退回销号申请"
     elif action is Action.REOPEN:
-        if state not in DONE_STATES:
-            raise Refused(f"该事项当前为“{STATE_LABELS[state]}”，并未销号，无需重新打开")
+        if state is not State.CLOSED:
+            raise Refused("R202", f"该事项当前为“{STATE_LABELS[state]}”，并未销号，无需重新打开")
         if not (note and note.strip()):
-            raise Refused("重新打开必须说明理由：请用 --reason 写明")
+            raise Refused("R203", "重新打开必须说明理由：请用 --reason 写明")
         summary = "重新打开"
     else:  # pragma: no cover - programming error
         raise ValueError(action)
@@ -162,33 +191,35 @@ def decide_extension_request(
     plan: Plan, task: Task, unit: Unit, entry: Entry, *, date: dt.date, reason: str | None, new_due: dt.date, by: str | None
 ) -> Decision:
     if not (reason and reason.strip()):
-        raise Refused("延期申请必须说明理由：请用 --reason 写明")
+        raise Refused("R203", "延期申请必须说明理由：请用 --reason 写明")
     if derive(entry).state in DONE_STATES:
-        raise Refused("该事项已申请销号或已销号，无需延期")
+        raise Refused("R202", "该事项已申请销号或已销号，无需延期")
     if pending_extension(entry) is not None:
-        raise Refused("已有一份尚未审批的延期申请，请等待依法治市办审批")
+        raise Refused("R208", "已有一份尚未审批的延期申请，请等待依法治市办审批")
     due = due_for(plan, task, unit, entry)
     if date > due.date:
-        raise Refused(f"延期申请须在完成时限（{due.date}）之前提出；该事项已逾期，不能再申请延期")
+        raise Refused("R208", f"延期申请须在完成时限（{due.date}）之前提出；该事项已逾期，不能再申请延期")
     if new_due <= due.date:
-        raise Refused(f"新的完成时限 {new_due} 应晚于当前时限 {due.date}")
+        raise Refused("R208", f"新的完成时限 {new_due} 应晚于当前时限 {due.date}")
     item: dict[str, Any] = {"requested": date, "reason": reason, "new_due": new_due}
     if by:
         item["by"] = by
     return Decision(append=[("extensions", item)], summary="延期申请")
 
 
-def decide_extension_decision(entry: Entry, *, approve: bool, date: dt.date, by: str | None, note: str | None) -> tuple[int, dict[str, Any], str]:
-    """Index of the pending request and the fields to set on it."""
+def decide_extension_decision(entry: Entry, *, approve: bool, date: dt.date, by: str | None, note: str | None) -> Decision:
+    """The office's decision on the pending request: fields set on that request."""
     pending = pending_extension(entry)
     if pending is None:
-        raise Refused("没有待审批的延期申请")
+        raise Refused("R202", "没有待审批的延期申请")
     if not approve and not (note and note.strip()):
-        raise Refused("不同意延期须说明理由：请用 --reason 写明")
+        raise Refused("R203", "不同意延期须说明理由：请用 --reason 写明")
     index = max(i for i, e in enumerate(entry.extensions) if e is pending)
     fields: dict[str, Any] = {"decision": "approved" if approve else "refused", "decided": date}
     if by:
         fields["decided_by"] = by
     if note:
         fields["decision_note"] = note
-    return index, fields, "同意延期" if approve else "不同意延期"
+    if date < pending.requested:
+        raise Refused("R208", f"审批日期 {date} 早于申请日期 {pending.requested}；请检查 --date")
+    return Decision(update={("extensions", index): fields}, summary="同意延期" if approve else "不同意延期")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from fazhi_cli.engine.plan import Plan
+from fazhi_cli.book.plan import Plan
 from fazhi_cli.models.ledger import Decision, Entry
 from fazhi_cli.models.plan import Task, TaskKind, Unit
 

@@ -13,9 +13,10 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
 
-from fazhi_cli.engine.plan import Plan
+from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.state import DONE_STATES, STATE_LABELS, State, derive
-from fazhi_cli.engine.status import Row, UnitSummary, responsibilities, status_rows, summarize
+from fazhi_cli.book.book import Book
+from fazhi_cli.engine.status import Row, UnitSummary, status_rows, summarize
 from fazhi_cli.models.ledger import ACTION_LABELS, Action, Decision, Ledger
 from fazhi_cli.models.plan import LEVEL_LABELS, TASK_KIND_LABELS, TaskKind
 
@@ -794,10 +795,8 @@ def leadership_section(plan: Plan) -> str:
 
 
 def build_report(
-    plan: Plan,
-    ledgers: dict[str, Ledger],
+    view: Book,
     spec: ReportSpec,
-    as_of: dt.date,
     *,
     scope: str = "office",
     unit_id: str | None = None,
@@ -807,8 +806,9 @@ def build_report(
     since: dt.date | None = None,
     generator: str = "fazhi",
 ) -> ReportContext:
-    """The context of one report. `ledgers` are the valid ledgers by unit id; units in `invalid`
-    are left out of every number and listed as 台账无效; `present` are units with a ledger file."""
+    """The context of one report, from a Book as of the report's day. Units in `invalid` are left
+    out of every number and listed as 台账无效; `present` are units with a ledger file."""
+    plan, ledgers, as_of = view.plan, view.ledgers, view.as_of_day
     invalid = invalid or []
     present = set(ledgers) if present is None else present
     bad = {i.unit_id for i in invalid}
@@ -823,14 +823,13 @@ def build_report(
     if scope == "unit":
         units_filter = [unit_id]
     elif scope == "lead":
-        resp = responsibilities(plan, ledgers)
-        tasks_filter = [tid for tid, r in sorted(resp.items()) if unit_id in r.lead]
-    raw = status_rows(plan, ledgers, as_of, units=units_filter, tasks=tasks_filter)
+        tasks_filter = view.tasks_led_by(unit_id)
+    raw = status_rows(view, units=units_filter, tasks=tasks_filter)
     rows = [report_row(plan, r, as_of) for r in raw]
     in_scope = {r.unit_id for r in raw}
     if scope == "lead":
         carrying = set()
-        resp = responsibilities(plan, ledgers)
+        resp = view.responsibilities
         for tid in tasks_filter or []:
             carrying.update(resp[tid].everyone)
         invalid = [i for i in invalid if i.unit_id in carrying or i.unit_id not in plan.units]
@@ -843,7 +842,7 @@ def build_report(
     new_overdue: list[ReportRow] = []
     if spec.template == "weekly":
         since = since or as_of - dt.timedelta(days=7)
-        before = status_rows(plan, ledgers, since, units=units_filter, tasks=tasks_filter)
+        before = status_rows(view.as_of(since), units=units_filter, tasks=tasks_filter)
         weekly_changes = changes_between(plan, raw, since, as_of)
         was_overdue = {(r.task.id, r.unit_id) for r in before if r.overdue}
         new_overdue = [r for r in rows if r.overdue and (r.task_id, r.unit_id) not in was_overdue]
@@ -1024,23 +1023,23 @@ class LedgerTable:
 
 
 def ledger_table(
-    plan: Plan,
-    ledgers: dict[str, Ledger],
-    as_of: dt.date,
+    view: Book,
     *,
     scope: str = "office",
     unit_id: str | None = None,
     exclude: set[str] | None = None,
     present: set[str] | None = None,
 ) -> LedgerTable:
-    """Rows of the 台账 for export: every (task, unit) in scope, units in `exclude` left out."""
+    """Rows of the 台账 for export, from a Book as of a day: every (task, unit) in scope, units in
+    `exclude` left out."""
+    plan, ledgers, as_of = view.plan, view.ledgers, view.as_of_day
     exclude = exclude or set()
     units = [uid for uid in plan.units if uid not in exclude]
     tasks = None
     if scope == "unit":
         units = [unit_id]
     elif scope == "lead":
-        tasks = [tid for tid, r in sorted(responsibilities(plan, ledgers).items()) if unit_id in r.lead]
-    raw = status_rows(plan, ledgers, as_of, units=units, tasks=tasks)
+        tasks = view.tasks_led_by(unit_id)
+    raw = status_rows(view, units=units, tasks=tasks)
     rows = [report_row(plan, r, as_of) for r in raw]
     return LedgerTable(rows, raw, unit_lines(plan, raw, rows, as_of, set(ledgers) if present is None else present))

@@ -69,8 +69,8 @@ def derive(entry: Entry | None, as_of: dt.date | None = None) -> Derived:
                 continue
             state, done, closed = State.IN_PROGRESS, None, None
         elif action is Action.REOPEN:
-            if state not in DONE_STATES:
-                problems.append((index, f"{item.date} 的重新打开针对的事项并未销号"))
+            if state is not State.CLOSED:
+                problems.append((index, f"{item.date} 的重新打开针对的事项并未销号（只有已销号的事项可以重新打开）"))
                 continue
             state, done, closed = State.IN_PROGRESS, None, None
     return Derived(state, done, closed, tuple(problems))

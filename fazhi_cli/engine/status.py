@@ -7,8 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from fazhi_cli.engine.deadlines import days_overdue, due_for, is_due_soon, official_due
-from fazhi_cli.engine.directory import Responsibility, responsibility
-from fazhi_cli.engine.plan import Plan
+from fazhi_cli.book.book import Book
+from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.state import (
     DONE_STATES,
     STATE_LABELS,
@@ -20,28 +20,8 @@ from fazhi_cli.engine.state import (
     pending_extension,
     target_progress,
 )
-from fazhi_cli.models.ledger import Entry, Ledger
+from fazhi_cli.models.ledger import Entry
 from fazhi_cli.models.plan import TASK_KIND_LABELS, Task
-
-
-def claims_by_task(ledgers: dict[str, Ledger]) -> dict[int, set[str]]:
-    """Units that claimed (认领) each task in their ledgers."""
-    claims: dict[int, set[str]] = {}
-    for unit_id, ledger in ledgers.items():
-        for task_id, entry in ledger.tasks.items():
-            if entry is not None and entry.claimed is not None:
-                claims.setdefault(task_id, set()).add(unit_id)
-    return claims
-
-
-def responsibilities(plan: Plan, ledgers: dict[str, Ledger]) -> dict[int, Responsibility]:
-    claims = claims_by_task(ledgers)
-    return {tid: responsibility(plan.directory, task, claims.get(tid, set())) for tid, task in plan.tasks.items()}
-
-
-def tasks_of_unit(plan: Plan, unit_id: str, resp: dict[int, Responsibility]) -> list[int]:
-    """Tasks the unit leads or is responsible for, in task order."""
-    return [tid for tid in sorted(plan.tasks) if unit_id in resp[tid].everyone]
 
 
 @dataclass(frozen=True)
@@ -150,17 +130,13 @@ def make_row(plan: Plan, task: Task, unit_id: str, role: str, entry: Entry | Non
     )
 
 
-def status_rows(
-    plan: Plan,
-    ledgers: dict[str, Ledger],
-    as_of: dt.date,
-    *,
-    units: list[str] | None = None,
-    tasks: list[int] | None = None,
-) -> list[Row]:
-    """Rows for every (task, carrying unit), optionally limited to some units or tasks.
-    Units without a valid ledger get rows computed from an empty ledger (nothing done)."""
-    resp = responsibilities(plan, ledgers)
+def status_rows(view: Book, *, units: list[str] | None = None, tasks: list[int] | None = None) -> list[Row]:
+    """Rows for every (task, carrying unit) of a Book as of a day, optionally limited to some units
+    or tasks. Units without a valid ledger get rows computed from an empty ledger (nothing done)."""
+    if view.as_of_day is None:
+        raise ValueError("status rows are computed from a Book as of a day: use book.as_of(day)")
+    plan = view.plan
+    resp = view.responsibilities
     rows = []
     for tid in sorted(plan.tasks):
         if tasks is not None and tid not in tasks:
@@ -170,10 +146,8 @@ def status_rows(
         for uid in r.everyone:
             if units is not None and uid not in units:
                 continue
-            ledger = ledgers.get(uid)
-            entry = ledger.tasks.get(tid) if ledger else None
             role = "lead" if uid in r.lead else "responsible"
-            rows.append(make_row(plan, task, uid, role, entry, as_of))
+            rows.append(make_row(plan, task, uid, role, view.entry(uid, tid), view.as_of_day))
     return rows
 
 

@@ -3,52 +3,40 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from pathlib import Path
 
 from fazhi_cli.engine.deadlines import official_due
-from fazhi_cli.engine.directory import Responsibility
-from fazhi_cli.engine.state import derive
-from fazhi_cli.engine.status import responsibilities
-from fazhi_cli.models.common import SAFE_ID, WINDOWS_RESERVED
-from fazhi_cli.models.ledger import EvidenceFile, Ledger
-from fazhi_cli.problems import Problem, error, has_errors, warning
-from fazhi_cli.store.loader import Loaded
-from fazhi_cli.store.session import Session
+from fazhi_cli.book.book import Book, LedgerFile
+from fazhi_cli.engine.rules import entry_violations
+from fazhi_cli.models.ledger import EvidenceFile
+from fazhi_cli.engine.evidence import ACCEPTED, classify_text, file_problem
+from fazhi_cli.problems import Problem, Severity, error, warning
 
 
-def check_session(session: Session) -> list[Problem]:
-    problems = list(session.plan_problems)
-    plan = session.plan
-    if plan is not None:
-        problems += check_templates(session)
-    valid = {stem: l.model for stem, l in session.ledgers.items() if l.model is not None and not has_errors(l.problems)}
-    resp = responsibilities(plan, valid) if plan else None
-    for stem, loaded in session.ledgers.items():
-        problems += loaded.problems
-        if loaded.model is None:
+def check_book(book: Book, today: dt.date, files=None, templates: set[str] | None = None) -> list[Problem]:
+    """Every problem of the workspace: reading, the plan, each ledger file, each ledger's content.
+    `files` answers sha256(path) for evidence files (None: not checked); `templates` is the set of
+    template names that exist (None: not checked)."""
+    problems = list(book.problems)
+    plan = book.plan
+    if plan is not None and templates is not None:
+        problems += check_templates(book, templates)
+    if plan is None:
+        return problems
+    for stem, ledger_file in book.ledger_files.items():
+        if ledger_file.model is None or stem not in book.ledgers:
             continue
-        problems += _check_name(stem, loaded)
-        if plan is not None and resp is not None:
-            problems += check_ledger(session, loaded, resp)
+        problems += check_ledger(book, ledger_file, today, files)
     return problems
 
 
-TEMPLATE_FORMATS = ("docx", "html", "md")
-SHIPPED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-
-
-def check_templates(session: Session) -> list[Problem]:
-    """Every template named in data/phases.yaml exists, in the workspace or shipped with fazhi."""
+def check_templates(book: Book, templates: set[str]) -> list[Problem]:
+    """Every template named in data/phases.yaml exists (`templates`: the names that do)."""
     problems = []
-    phases = session.files.phases
-    folders = (session.ws.templates_dir, SHIPPED_TEMPLATES)
+    phases = book.files.phases
     for section in ("submissions", "recurring"):
         for index, item in enumerate(getattr(phases.model, section)):
             name = item.template
-            if not name:
-                continue
-            if not any((folder / f"{name}.{fmt}.j2").is_file() for folder in folders for fmt in TEMPLATE_FORMATS):
+            if name and name not in templates:
                 line, col = phases.position((section, index, "template"))
                 problems.append(
                     error(phases.path, line, col, "E209", f"模板“{name}”不存在：templates/ 中没有 {name}.docx.j2、{name}.html.j2 或 {name}.md.j2")
@@ -56,20 +44,11 @@ def check_templates(session: Session) -> list[Problem]:
     return problems
 
 
-def _check_name(stem: str, loaded: Loaded[Ledger]) -> list[Problem]:
-    out = []
-    if not SAFE_ID.match(stem) or stem in WINDOWS_RESERVED:
-        out.append(error(loaded.path, None, None, "E204", f"台账文件名“{stem}”不是安全的单位编号（只能用小写字母、数字、连字符）"))
-    elif loaded.model.unit != stem:
-        line, col = loaded.position(("unit",))
-        out.append(
-            error(loaded.path, line, col, "E302", f"文件名是 {stem}.yaml，但其中写的单位是“{loaded.model.unit}”；每个单位的台账文件名应为“单位编号.yaml”")
-        )
-    return out
-
-
-def check_ledger(session: Session, loaded: Loaded[Ledger], resp: dict[int, Responsibility]) -> list[Problem]:
-    plan = session.plan
+def check_ledger(book: Book, loaded: LedgerFile, today: dt.date, files=None) -> list[Problem]:
+    """The content of one valid ledger against the plan: units, tasks carried, targets, the 销号
+    rules, deadlines, evidence, dates."""
+    plan = book.plan
+    resp = book.responsibilities
     ledger = loaded.model
     problems: list[Problem] = []
     unit = plan.units.get(ledger.unit)
@@ -103,9 +82,9 @@ def check_ledger(session: Session, loaded: Loaded[Ledger], resp: dict[int, Respo
                 line, col = loaded.position(at + ("records", index, "target"))
                 known = "、".join(sorted(keys)) or "（该任务没有量化目标）"
                 problems.append(error(loaded.path, line, col, "E308", f"任务 {task_id} 没有目标“{record.target}”；可用的目标：{known}"))
-        for index, message in derive(entry).inconsistencies:
-            line, col = loaded.position(at + ("log", index))
-            problems.append(error(loaded.path, line, col, "E307", message))
+        for violation in entry_violations(plan, task, unit, entry):
+            line, col = loaded.position(at + violation.where)
+            problems.append(Problem(loaded.path, line, col, violation.code, violation.message, violation.severity))
         if entry.plan and entry.plan.due:
             official = official_due(plan, task, unit)
             if entry.plan.due > official.date:
@@ -113,19 +92,13 @@ def check_ledger(session: Session, loaded: Loaded[Ledger], resp: dict[int, Respo
                 problems.append(
                     warning(loaded.path, line, col, "W301", f"计划完成时间 {entry.plan.due} 晚于规定时限 {official.date}（{official.source}）")
                 )
-        for index, ext in enumerate(entry.extensions):
-            if ext.new_due <= ext.requested:
-                line, col = loaded.position(at + ("extensions", index, "new_due"))
-                problems.append(error(loaded.path, line, col, "E307", "延期申请的新时限应晚于申请日期"))
-            if ext.decision is not None and ext.decided is None:
-                line, col = loaded.position(at + ("extensions", index))
-                problems.append(error(loaded.path, line, col, "E307", "延期申请已有审批结果，但缺少审批日期 decided"))
-        problems += _check_evidence(session, loaded, at, entry)
-        problems += _check_future_dates(loaded, at, entry, dt.date.today())
-    return problems
+        problems += _check_evidence(book, loaded, at, entry, files)
+        problems += _check_future_dates(loaded, at, entry, today)
+    future = {(p.line, p.column) for p in problems if p.code == "W303"}
+    return [p for p in problems if not (p.code == "W304" and (p.line, p.column) in future)]
 
 
-def _check_future_dates(loaded: Loaded[Ledger], at: tuple, entry, today: dt.date) -> list[Problem]:
+def _check_future_dates(loaded: LedgerFile, at: tuple, entry, today: dt.date) -> list[Problem]:
     """Things recorded as done on a day still to come (a typo, or a backfill with the wrong year)."""
     places = [(("progress", i, "date"), p.date) for i, p in enumerate(entry.progress)]
     places += [(("records", i, "date"), r.date) for i, r in enumerate(entry.records)]
@@ -139,45 +112,45 @@ def _check_future_dates(loaded: Loaded[Ledger], at: tuple, entry, today: dt.date
     return problems
 
 
-def _check_evidence(session: Session, loaded: Loaded[Ledger], at: tuple, entry) -> list[Problem]:
+def _check_evidence(book: Book, loaded: LedgerFile, at: tuple, entry, files) -> list[Problem]:
+    """Each evidence item by the one evidence rule; files also against the work tree (`files`,
+    None when the Book was read from a git commit)."""
+    settings = book.plan.settings
+    unit_id = loaded.model.unit
     problems = []
     places = [("progress", i, p.evidence) for i, p in enumerate(entry.progress)]
     places += [("records", i, r.evidence) for i, r in enumerate(entry.records)]
     places += [("log", i, item.evidence) for i, item in enumerate(entry.log)]
     for section, index, items in places:
         for e_index, item in enumerate(items):
-            if not isinstance(item, EvidenceFile):
-                continue
             line, col = loaded.position(at + (section, index, "evidence", e_index))
-            target = resolve_evidence_path(session.ws.root, item.path)
-            if target is None:
-                problems.append(error(loaded.path, line, col, "E305", f"佐证材料路径“{item.path}”不在工作区内"))
+
+            def report(code: str, message: str, severity=Severity.ERROR) -> None:
+                problems.append(Problem(loaded.path, line, col, code, message, severity))
+
+            if isinstance(item, EvidenceFile):
+                path, sha = item.path.replace("\\", "/"), item.sha256
+            else:
+                kind = classify_text(item, settings)
+                if kind.kind == "invalid":
+                    report("E317", f"{kind.problem}；{ACCEPTED}")
+                    continue
+                if kind.kind != "file":
+                    continue
+                path, sha = kind.path, None
+            why = file_problem(path, unit_id, settings)
+            if why:
+                report("E317", why)
                 continue
-            if not target.is_file():
-                problems.append(error(loaded.path, line, col, "E305", f"佐证材料“{item.path}”不存在（已被删除或移动？）"))
+            if files is None:
                 continue
-            if item.sha256 is None:
-                problems.append(warning(loaded.path, line, col, "W302", f"佐证材料“{item.path}”没有记录校验值 sha256"))
-            elif file_sha256(target) != item.sha256:
-                problems.append(
-                    error(loaded.path, line, col, "E306", f"佐证材料“{item.path}”在登记后被改动过（校验值不符）；如确需替换，请重新登记")
-                )
+            actual = files.sha256(path)
+            if actual is None:
+                report("E305", f"佐证材料“{path}”不存在（已被删除或移动？）")
+            elif not isinstance(item, EvidenceFile):
+                report("W302", f"佐证材料“{path}”写成了文字，没有记录校验值 sha256；请用 path: 和 sha256: 登记，或用 fazhi 命令登记")
+            elif sha is None:
+                report("W302", f"佐证材料“{path}”没有记录校验值 sha256")
+            elif actual != sha:
+                report("E306", f"佐证材料“{path}”在登记后被改动过（校验值不符）；如确需替换，请重新登记")
     return problems
-
-
-def resolve_evidence_path(root: Path, relative: str) -> Path | None:
-    """The evidence file inside the workspace, or None if the path escapes it."""
-    candidate = (root / relative).resolve()
-    try:
-        candidate.relative_to(root.resolve())
-    except ValueError:
-        return None
-    return candidate
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -45,7 +45,7 @@ class Record(Strict):
 
     target: SafeId
     date: Date
-    value: float | None = Field(None, description="测得的数值（比率、时限）；计数类不填")
+    value: float | None = Field(None, allow_inf_nan=False, description="测得的数值（比率、时限）；计数类不填")
     note: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
 

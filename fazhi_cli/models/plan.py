@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from fazhi_cli.models.common import Date, NonEmpty, SafeId, Strict
 
@@ -206,9 +207,40 @@ class TrafficLight(Strict):
     yellow_due_soon: bool = Field(True, description="有临期事项亦为黄灯")
 
 
+# 发文字号: issuing organ's short name, the year in 〔〕 (or [] ［］), the number, 号 — 通司发〔2020〕12号.
+DOCUMENT_NUMBER = r"^[\u4e00-\u9fff]{1,30}[〔\[［【][12]\d{3}[〕\]］】]第?\d{1,6}号$"
+
+
 class Settings(Strict):
     review_required: bool = Field(True, description="销号需牵头单位或依法治市办审核确认（两步销号）")
     due_soon_days: int = Field(7, ge=0, le=90, description="临期提醒天数")
     git_commit: bool = Field(True, description="在 git 工作区中每次修改自动提交")
     backfill_days: int = Field(7, ge=0, description="审计：提交日期晚于记录日期超过此天数视为补录")
     traffic_light: TrafficLight = Field(default_factory=TrafficLight)
+    document_number: str = Field(
+        DOCUMENT_NUMBER,
+        description="文号的格式（正则表达式）：发文机关代字 + 〔年份〕或[年份] + 序号 + 号，如 通司发〔2020〕12号",
+    )
+    shared_evidence: list[str] = Field(
+        default_factory=list, description="各单位都可引用的佐证材料目录（如 evidence/shared），默认只能引用本单位的 evidence/单位编号/"
+    )
+
+    @field_validator("document_number")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"文号格式不是有效的正则表达式：{exc}") from None
+        return value
+
+    @field_validator("shared_evidence")
+    @classmethod
+    def _under_evidence(cls, value: list[str]) -> list[str]:
+        out = []
+        for folder in value:
+            clean = folder.strip().strip("/")
+            if not clean.startswith("evidence/") or ".." in clean.split("/"):
+                raise ValueError(f"共享佐证材料目录“{folder}”应在 evidence/ 之下，如 evidence/shared")
+            out.append(clean)
+        return out

@@ -10,7 +10,8 @@ from typing import Any
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    """Strict JSON (no NaN or Infinity: a value that is not a finite number is a bug, not output)."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str, allow_nan=False) + "\n"
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:

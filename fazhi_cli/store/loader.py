@@ -6,6 +6,7 @@ never stops the others from being checked.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -17,7 +18,6 @@ from fazhi_cli.models.plan import PhasesFile, Settings, TasksFile, UnitsFile
 from fazhi_cli.problems import Problem, error, has_errors
 from fazhi_cli.store.decode import Decoded, decode
 from fazhi_cli.store.locate import validate
-from fazhi_cli.store.workspace import Workspace
 from fazhi_cli.store.yamlread import Parsed, parse_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -91,18 +91,39 @@ class PlanFiles:
         )
 
 
-def load_plan_files(ws: Workspace) -> PlanFiles:
-    def one(name: str, model: type[M]) -> Loaded[M]:
-        path = ws.data_file(name)
-        return load_model(path, ws.relative(path), model)
+def load_file(source, relative: str, model: type[M]) -> Loaded[M]:
+    """One workspace file from a source (folder or git tree), read, parsed and validated."""
+    from fazhi_cli.store.source import Unreadable
 
-    settings_path = ws.data_file("settings")
-    if settings_path.exists():
-        settings = one("settings", Settings)
+    try:
+        raw = source.read(relative)
+    except Unreadable as exc:
+        return Loaded(relative, None, problems=[error(relative, None, None, "E001", f"文件无法读取：{exc.reason}")])
+    if raw is None:
+        return Loaded(relative, None, problems=[error(relative, None, None, "E001", "文件不存在")])
+    return load_model(Path(relative), relative, model, raw=raw)
+
+
+def load_plan_files(source) -> PlanFiles:
+    """data/units.yaml, tasks.yaml, phases.yaml and settings.yaml (optional: defaults apply)."""
+    settings_path = "data/settings.yaml"
+    if source.exists(settings_path) or _present(source, settings_path):
+        settings = load_file(source, settings_path, Settings)
     else:
-        settings = Loaded(ws.relative(settings_path), Settings())
-    return PlanFiles(one("units", UnitsFile), one("tasks", TasksFile), one("phases", PhasesFile), settings)
+        settings = Loaded(settings_path, Settings())
+    return PlanFiles(
+        load_file(source, "data/units.yaml", UnitsFile),
+        load_file(source, "data/tasks.yaml", TasksFile),
+        load_file(source, "data/phases.yaml", PhasesFile),
+        settings,
+    )
 
 
-def load_ledger(ws: Workspace, path: Path) -> Loaded[Ledger]:
-    return load_model(path, ws.relative(path), Ledger)
+def _present(source, relative: str) -> bool:
+    """Something is at the path even if it is not a readable file (so it is reported, not skipped)."""
+    root = getattr(source, "root", None)
+    return root is not None and os.path.lexists(root / relative)
+
+
+def load_ledger(source, relative: str) -> Loaded[Ledger]:
+    return load_file(source, relative, Ledger)

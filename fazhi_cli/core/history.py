@@ -24,12 +24,14 @@ from fazhi_cli.engine.history import (
     diff_ledgers,
     editor_rules,
 )
-from fazhi_cli.engine.plan import Plan, build_plan
+from fazhi_cli.book.book import Book
+from fazhi_cli.book.load import load_book
 from fazhi_cli.models.ledger import Ledger
-from fazhi_cli.models.plan import PhasesFile, Settings, TasksFile, UnitsFile
-from fazhi_cli.problems import Problem, has_errors
+from fazhi_cli.models.plan import UnitsFile
+from fazhi_cli.problems import has_errors
 from fazhi_cli.store.git import GIT_MISSING, ZERO_SHA, GitError, git_available, run_git, run_git_bytes
 from fazhi_cli.store.loader import load_model
+from fazhi_cli.store.source import SourceError, TreeSource
 
 LEDGERS, DATA, TEMPLATES = "ledgers", "data", "templates"
 UNITS_FILE = "data/units.yaml"
@@ -420,25 +422,12 @@ def _rules_before(repo: Repo, commits: list[RawCommit]) -> dict[str, EditorRules
     return out
 
 
-# --- the plan at a revision (bare repositories have no files on disk) --------------------------
+# --- the Book at a revision (bare repositories have no files on disk) --------------------------
 
 
-def plan_at(repo: Repo, revision: str = "HEAD") -> tuple[Plan | None, list[Problem]]:
-    """The plan as committed at `revision`: for a bare repository, where there is no work tree."""
-    files = {}
-    problems: list[Problem] = []
-    for name, model in (("units", UnitsFile), ("tasks", TasksFile), ("phases", PhasesFile), ("settings", Settings)):
-        shown = f"{DATA}/{name}.yaml"
-        raw = read_at(repo, revision, shown)
-        if raw is None:
-            if name == "settings":
-                files[name] = Settings()
-                continue
-            return None, problems
-        loaded = load_model(Path(shown), shown, model, raw=raw)
-        problems += loaded.problems
-        if loaded.model is None or has_errors(loaded.problems):
-            return None, problems
-        files[name] = loaded.model
-    plan = build_plan(files["units"], files["tasks"].tasks, files["phases"], files["settings"])
-    return plan, problems
+def book_at(repo: Repo, revision: str = "HEAD", *, with_ledgers: bool = False) -> Book:
+    """The workspace as committed at `revision`, read by the one loader (the Book's)."""
+    try:
+        return load_book(TreeSource.open(repo.cwd, revision, repo.prefix), with_ledgers=with_ledgers)
+    except SourceError as exc:
+        raise HistoryError(exc.message) from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fazhi_cli.engine.directory import Directory, build_directory
+from fazhi_cli.book.directory import Directory, build_directory
 from fazhi_cli.models.plan import PhasesFile, Settings, Task, Unit, UnitsFile
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fazhi_cli.engine.directory import Directory, _norm
+from fazhi_cli.book.directory import Directory, _norm
 from fazhi_cli.problems import Problem, error
 from fazhi_cli.store.loader import Loaded, PlanFiles
 

@@ -1,0 +1,1 @@
+"""The Book: the workspace read once (see book.py), and its one loader (load.py)."""

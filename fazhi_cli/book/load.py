@@ -1,0 +1,119 @@
+"""Building the Book: the one loader, for a work tree and for a git commit alike.
+
+Reading never raises on bad input: each file's problems are kept with it, so one broken ledger
+never stops the others being read, checked or counted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from fazhi_cli.book.book import Book, LedgerFile
+from fazhi_cli.book.plan import Plan, build_plan
+from fazhi_cli.book.plancheck import check_plan
+from fazhi_cli.models.common import SAFE_ID, WINDOWS_RESERVED
+from fazhi_cli.problems import Problem, error, has_errors
+from fazhi_cli.store.loader import Loaded, load_ledger, load_plan_files
+from fazhi_cli.store.source import FolderSource, TreeSource
+from fazhi_cli.store.workspace import find_workspace
+
+
+def open_book(root: str | Path | None = None, *, with_ledgers: bool = True) -> Book:
+    """The Book of the workspace at or above the current directory (or `root`).
+    Raises WorkspaceNotFound only when there is no workspace at all."""
+    return load_book(FolderSource(find_workspace(root)), with_ledgers=with_ledgers)
+
+
+def load_book(source: FolderSource | TreeSource, *, with_ledgers: bool = True) -> Book:
+    """Read the plan and the ledgers from `source` into a Book."""
+    files = load_plan_files(source)
+    plan: Plan | None = None
+    problems = files.problems
+    if files.complete:
+        plan = build_plan(files.units.model, files.tasks.model.tasks, files.phases.model, files.settings.model)
+        problems = problems + check_plan(files, plan.directory)
+        if has_errors(problems):
+            plan = None
+    ledgers: dict[str, LedgerFile] = {}
+    if with_ledgers:
+        paths = source.ledger_paths()
+        if isinstance(source, TreeSource):
+            source.prefetch(paths)
+        ledgers = read_ledgers(source, paths)
+    if isinstance(source, FolderSource):
+        return Book(files, plan, problems, ledgers, source.ws, None)
+    return Book(files, plan, problems, ledgers, None, source.revision)
+
+
+def read_ledgers(source: Any, paths: list[str]) -> dict[str, LedgerFile]:
+    """Every ledger file, with its own problems; two files for one unit (kerqin.yaml beside
+    kerqin.yml) are both reported and the unit's ledger is invalid until one is removed."""
+    by_stem: dict[str, list[str]] = {}
+    for path in paths:
+        by_stem.setdefault(PurePosixPath(path).stem, []).append(path)
+    out: dict[str, LedgerFile] = {}
+    for stem, same in by_stem.items():
+        loaded = [load_ledger(source, path) for path in same]
+        first = loaded[0]
+        problems = list(first.problems) + ledger_file_problems(stem, first)
+        if len(same) > 1:
+            names = "、".join(same)
+            for item in loaded:
+                problems.append(
+                    error(item.path, 1, 1, "E309", f"单位“{stem}”有多个台账文件（{names}）；只能保留一个 ledgers/{stem}.yaml，请合并后删除其余的")
+                )
+        out[stem] = LedgerFile(stem, first, problems)
+    return out
+
+
+def ledger_file_problems(stem: str, loaded: Loaded) -> list[Problem]:
+    """What makes a ledger file unusable beyond its shape: a file name that is not its unit, task
+    keys that mean the same task, empty task entries."""
+    out: list[Problem] = []
+    if not SAFE_ID.match(stem) or stem in WINDOWS_RESERVED:
+        out.append(error(loaded.path, None, None, "E204", f"台账文件名“{stem}”不是安全的单位编号（只能用小写字母、数字、连字符）"))
+    elif loaded.model is not None and loaded.model.unit != stem:
+        line, col = loaded.position(("unit",))
+        out.append(
+            error(loaded.path, line, col, "E302", f"文件名是 {stem}.yaml，但其中写的单位是“{loaded.model.unit}”；每个单位的台账文件名应为“单位编号.yaml”")
+        )
+    if loaded.parsed is not None:
+        out += task_key_problems(loaded)
+    return out
+
+
+def task_key_problems(loaded: Loaded) -> list[Problem]:
+    """`7:` and `"7":` (or `"07"`, `"7 "`) in one ledger are one task written twice; `7: ~` is an
+    entry with nothing in it. Both are errors: reads would take one, writes the other."""
+    data = loaded.parsed.data
+    tasks = data.get("tasks") if isinstance(data, dict) else None
+    if not isinstance(tasks, dict):
+        return []
+    out: list[Problem] = []
+    seen: dict[int, Any] = {}
+    for key, value in tasks.items():
+        number = _task_number(key)
+        if number is None:
+            continue
+        line, col = loaded.position(("tasks", key), key=True)
+        if number in seen:
+            first_line, _ = loaded.position(("tasks", seen[number]), key=True)
+            out.append(
+                error(loaded.path, line, col, "E310", f"任务 {number} 在台账中写了两次（第 {first_line} 行的“{seen[number]}”和这里的“{key}”）；请合并为一个条目，任务序号写成数字 {number}")
+            )
+        else:
+            seen[number] = key
+        if value is None:
+            out.append(error(loaded.path, line, col, "E311", f"任务 {number} 的条目是空的（~ 或 null）；请删除这一行，或填写内容，如 claimed: 日期"))
+    return out
+
+
+def _task_number(key: Any) -> int | None:
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, int):
+        return key
+    if isinstance(key, str) and key.strip().isdigit() and key.strip().isascii():
+        return int(key.strip())
+    return None

@@ -1,0 +1,308 @@
+"""The one path every write takes, as a library: resolve the target, decide, edit under the lock,
+validate the file as it would be written, commit. Nothing here prints or exits: each step returns
+values — a `WriteResult`, or refusals as problems with stable codes (R1xx/R2xx, E4xx).
+
+The CLI and any other front end (a web form, a script) call these functions and only show what
+comes back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fazhi_cli.book.book import Book
+from fazhi_cli.book.load import ledger_file_problems
+from fazhi_cli.engine.actions import Decision, Refused
+from fazhi_cli.engine.workspacecheck import check_ledger
+from fazhi_cli.models.ledger import Entry, Ledger
+from fazhi_cli.models.plan import Task, Unit
+from fazhi_cli.problems import Problem, refusal
+from fazhi_cli.store.git import COMMIT_ACTIONS, GitError, commit_paths, git_missing_in, is_work_tree
+from fazhi_cli.store.ledgeredit import EditRefused, Scope, WriteError, append_item, edit_ledger, entry_map, set_value
+from fazhi_cli.store.files import FileFacts
+from fazhi_cli.store.loader import load_model
+
+
+class Refusal(Exception):
+    """A request refused before anything was written; `problems` say why, with codes."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = list(problems)
+
+
+def refuse(code: str, message: str, path: str = "") -> Refusal:
+    return Refusal([refusal(code, message, path)])
+
+
+@dataclass
+class WriteResult:
+    """What a write did: the file, whether it changed, what was recorded, and what to warn about."""
+
+    path: Path
+    shown: str
+    unit: Unit
+    task: Task
+    changed: bool
+    summary: str
+    warnings: list[str] = field(default_factory=list)
+    decision: Decision | None = None
+    commit: str | None = None  # the new commit's id, when one was made
+    commit_warning: str | None = None  # why the change was saved but not committed
+
+
+# --- naming the target ----------------------------------------------------------------------
+
+
+def find_unit(book: Book, text: str) -> Unit:
+    directory = book.plan.directory
+    unit = directory.unit(text)
+    if unit is not None:
+        return unit
+    target = directory.lookup(text)
+    if target is not None and target.kind == "group":
+        raise refuse("R102", f"“{text}”是分组（{directory.groups[target.id].name}），请指定一个具体单位")
+    hint = directory.suggestions(text)
+    more = f"是否是：{'、'.join(hint)}？" if hint else "运行 `fazhi units` 查看所有单位。"
+    raise refuse("R101", f"找不到单位“{text}”。{more}")
+
+
+def find_task(book: Book, text: str | int) -> Task:
+    tasks = book.plan.tasks
+    raw = str(text).strip().translate(_FULL_WIDTH_DIGITS).removeprefix("任务").removeprefix("#").strip()
+    try:
+        number = int(raw)
+    except ValueError:
+        raise refuse("R103", f"任务编号“{text}”不是数字；任务按分解表序号（1–{max(tasks)}）指定") from None
+    task = tasks.get(number)
+    if task is None:
+        raise refuse("R103", f"任务 {number} 不存在；任务序号为 1–{max(tasks)}，运行 `fazhi tasks` 查看")
+    return task
+
+
+_FULL_WIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}
+
+
+def find_lead(book: Book, text: str) -> tuple[Unit, list[int]]:
+    """A lead unit (牵头单位) and the tasks it leads."""
+    unit = find_unit(book, text)
+    led = book.tasks_led_by(unit.id)
+    if not led:
+        raise refuse("R104", f"{unit.label}不是任何任务的牵头单位")
+    return unit, led
+
+
+def writable_target(book: Book, unit_text: str, task_text: str | int) -> tuple[Unit, Task]:
+    """The unit and task a write is about: the unit must carry the task and its ledger be valid."""
+    unit = find_unit(book, unit_text)
+    task = find_task(book, task_text)
+    require_valid_ledger(book, unit)
+    if not book.carries(unit, task.id):
+        resp = book.responsibilities[task.id]
+        hint = ""
+        if resp.open_groups:
+            hint = f"；该任务的责任单位含开放式分组，如确属本单位职责，可先认领：fazhi claim {task.id} --unit {unit.id}"
+        raise refuse("R104", f"{unit.label}不承担任务 {task.id}（{task.title}）{hint}")
+    return unit, task
+
+
+def require_valid_ledger(book: Book, unit: Unit) -> None:
+    """Writes to a unit whose ledger file has errors are refused until it is fixed: a write must
+    never pick one of two entries (or files) that mean the same thing."""
+    ledger_file = book.ledger_files.get(unit.id)
+    if ledger_file is None or ledger_file.valid:
+        return
+    errors = [p for p in ledger_file.problems if p.is_error]
+    raise Refusal(
+        errors
+        + [refusal("R105", f"{ledger_file.path} 有错误，未作任何修改；请先改正上述问题（`fazhi check` 可列出全部问题）", ledger_file.path)]
+    )
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+def action_date(book: Book, text: str | dt.date | None, today: dt.date) -> tuple[dt.date, list[str]]:
+    """The day an action happened (`--date`, default today), and warnings. A day still to come, or
+    before the plan's year, is refused: a ledger records what was done for this year's plan."""
+    day = parse_day(text, "日期", today)
+    year = book.plan.year
+    if day > today:
+        raise refuse("R206", f"日期 {day} 晚于今天（{today}）：台账只记录已经发生的事；请检查 --date")
+    if day.year < year:
+        raise refuse("R206", f"日期 {day} 早于方案年度（{year}年）；本台账只记录 {year} 年度方案的工作，请检查 --date")
+    warnings = [f"日期 {day} 不在方案年度（{year}年）内"] if day.year > year else []
+    return day, warnings
+
+
+def parse_day(text: str | dt.date | None, what: str, today: dt.date) -> dt.date:
+    if text is None:
+        return today
+    if isinstance(text, dt.date):
+        return text
+    try:
+        return dt.date.fromisoformat(text.strip().translate(_FULL_WIDTH_DIGITS))
+    except ValueError:
+        raise refuse("R206", f"{what}“{text}”无效，应为 YYYY-MM-DD 格式的真实日期，如 2020-07-31") from None
+
+
+# --- the edit -------------------------------------------------------------------------------
+
+
+def to_plain(node: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists (for validating with pydantic)."""
+    if isinstance(node, dict):
+        return {k: to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    if isinstance(node, dt.datetime):
+        return node.date()
+    return node
+
+
+def new_ledger_text(book: Book, unit: Unit) -> str:
+    return (
+        "# yaml-language-server: $schema=../schemas/ledger.schema.json\n"
+        f"# {unit.name}（{unit.id}）工作台账 —— {book.plan.phases.title}\n"
+        "# 可以用 fazhi 命令填写，也可以手工编辑；手工改完请运行 `fazhi check`。\n"
+        f"unit: {unit.id}\n"
+        "tasks: {}\n"
+    )
+
+
+def ledger_validator(book: Book, unit: Unit, path: Path, today: dt.date) -> Callable[[bytes], list[Problem]]:
+    """Checks the ledger as it would be written, by the same rules `fazhi check` applies to a
+    hand-edited file: shape, one entry per task, tasks carried, the 销号 rules, evidence."""
+    shown = book.ws.relative(path)
+    files = FileFacts(book.ws.root)
+
+    def validate(new_bytes: bytes) -> list[Problem]:
+        loaded = load_model(path, shown, Ledger, raw=new_bytes)
+        problems = loaded.problems + ledger_file_problems(unit.id, loaded)
+        if loaded.model is None or any(p.is_error for p in problems):
+            return problems
+        candidate = book.with_ledger(unit.id, loaded, problems)
+        return problems + [p for p in check_ledger(candidate, candidate.ledger_files[unit.id], today, files) if p.is_error]
+
+    return validate
+
+
+def apply_decision(entry: Any, decision: Decision) -> None:
+    for key, item in decision.append:
+        append_item(entry, key, item)
+    for dotted, value in decision.set.items():
+        parent = entry
+        *parents, last = dotted.split(".")
+        for name in parents:
+            if parent.get(name) is None:
+                set_value(parent, name, {})
+            parent = parent[name]
+        set_value(parent, last, value)
+    for index, fields in decision.update.items():
+        section, position = index
+        for key, value in fields.items():
+            set_value(entry[section][position], key, value)
+
+
+def write_entry(
+    book: Book,
+    unit: Unit,
+    task: Task,
+    decide: Callable[[Entry], Decision | None],
+    *,
+    today: dt.date,
+    action: str,
+    commit: bool = True,
+    warnings: list[str] | None = None,
+) -> WriteResult:
+    """Edit one task entry of the unit's ledger under its lock. `decide` sees the entry as it is on
+    disk at that moment (not as it was when the Book was read) and returns what to record, or
+    raises Refused. Raises Refusal when nothing was written."""
+    ws = book.ws
+    path = ws.ledger_path(unit.id)
+    shown = ws.relative(path)
+    holder: dict[str, Decision | None] = {}
+
+    def mutate(root: Any) -> None:
+        entry = entry_map(root, task.id)
+        try:
+            current = Entry.model_validate(to_plain(entry) or {})
+        except Exception as exc:  # the file validated; only a concurrent hand edit gets here
+            raise Refused("R105", f"台账中任务 {task.id} 的记录格式有误，请先运行 `fazhi check` 改正（{exc}）") from exc
+        decision = decide(current)
+        holder["decision"] = decision
+        if decision is not None:
+            apply_decision(entry, decision)
+
+    try:
+        outcome = edit_ledger(
+            path,
+            shown,
+            mutate,
+            scope=Scope.entry(task.id),
+            new_file_text=new_ledger_text(book, unit),
+            validate=ledger_validator(book, unit, path, today),
+        )
+    except Refused as exc:
+        raise refuse(exc.code, exc.message, shown) from None
+    except EditRefused as exc:
+        raise Refusal(list(exc.problems) + [refusal("R105", f"{shown} 未修改：请先改正上述问题（`fazhi check` 可列出全部问题）", shown)]) from None
+    except WriteError as exc:
+        raise refuse("E403", exc.message, shown) from None
+    decision = holder.get("decision")
+    result = WriteResult(
+        path, shown, unit, task, outcome.changed, decision.summary if decision else "", list(warnings or []) + (decision.warnings if decision else []), decision
+    )
+    if outcome.changed and commit:
+        result.commit, result.commit_warning = commit_change(book, [path, *cited_files(book, decision)], action, unit, task)
+    return result
+
+
+# --- git ------------------------------------------------------------------------------------
+
+
+def commit_change(book: Book, paths: list[Path], action: str, unit: Unit | None, task: Task | None, detail: str = "") -> tuple[str | None, str | None]:
+    """Commit exactly these files when the workspace is a git work tree and committing is on.
+    Returns (commit id, None), or (None, why not) when the change stays uncommitted."""
+    root = book.ws.root
+    if not book.plan.settings.git_commit:
+        return None, None
+    missing = git_missing_in(root)
+    if missing:
+        return None, missing
+    if not is_work_tree(root):
+        return None, None
+    subject = COMMIT_ACTIONS.get(action, action)
+    if unit is not None:
+        subject += f": {unit.label}"
+    if task is not None:
+        subject += f" 任务{task.id} {task.title}"
+    if detail:
+        subject += f" {detail}"
+    trailers = {"Fazhi-Action": action}
+    if unit is not None:
+        trailers["Fazhi-Unit"] = unit.id
+    if task is not None:
+        trailers["Fazhi-Task"] = str(task.id)
+    try:
+        return commit_paths(root, paths, subject, trailers), None
+    except GitError as exc:
+        return None, f"台账已保存，但未能提交到 git：{exc.message}"
+
+
+def cited_files(book: Book, decision: Decision | None) -> list[Path]:
+    """Evidence files a decision cites, so they are committed together with the ledger."""
+    if decision is None:
+        return []
+    out: list[Path] = []
+    for _, item in decision.append:
+        for evidence in item.get("evidence", []):
+            if isinstance(evidence, dict) and "path" in evidence:
+                path = book.ws.root / evidence["path"]
+                if path.is_file() and path not in out:
+                    out.append(path)
+    return out

@@ -49,6 +49,12 @@ def init(unit: UnitOpt = None, root: RootOpt = None, no_commit: NoCommitOpt = Fa
         task_ids = session.tasks_of(the_unit.id)
         path = session.ws.ledger_path(the_unit.id)
         shown = session.ws.relative(path)
+        ledger_file = session.ledger_files.get(the_unit.id)
+        if ledger_file is not None and not ledger_file.valid:
+            failed = True
+            print_problems([p for p in ledger_file.problems if p.is_error])
+            make_console(stderr=True).print(f"未修改 {shown}：请先改正上述问题", markup=False)
+            continue
         try:
             if not path.exists():
                 with lock_for(path):

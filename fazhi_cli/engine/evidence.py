@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from fazhi_cli.models.plan import Settings
@@ -65,8 +64,7 @@ def allowed_folders(unit_id: str, settings: Settings) -> list[str]:
 def file_problem(path: str, unit_id: str, settings: Settings) -> str | None:
     """Why a workspace path cannot be this unit's evidence (it must lie under evidence/<unit>/ or
     a shared folder), or None. Existence is checked by the caller, who can read files."""
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts:
+    if path.startswith("/") or ".." in path.split("/") or (len(path) > 1 and path[1] == ":"):
         return f"佐证材料路径“{path}”不在工作区内"
     folders = allowed_folders(unit_id, settings)
     if not any(path == f or path.startswith(f + "/") for f in folders):

@@ -106,14 +106,19 @@ def _extension_rules(plan: Plan, task: Task, unit: Unit, entry: Entry) -> list[V
 
 def value_problem(measure: Measure, value: float) -> str | None:
     """Why a measured value cannot be right, or None: never nan or infinite; a rate lies in 0–100;
-    a count or a time limit is not negative."""
+    a count or a time limit is not negative; a time limit in working days is at most a year's."""
     if not math.isfinite(value):
         return "数值必须是有限的数字"
     if measure is Measure.PERCENT and not 0 <= value <= 100:
         return f"比率应在 0–100 之间（填的是 {value:g}）"
     if value < 0:
         return f"数值不能为负（填的是 {value:g}）"
+    if measure is Measure.WORKDAYS and value > MAX_WORKDAYS:
+        return f"时限应为工作日天数，不超过 {MAX_WORKDAYS}（填的是 {value:g}）"
     return None
+
+
+MAX_WORKDAYS = 366  # a time limit in working days longer than a year is a typo, not a measurement
 
 
 def _value_rules(task: Task, entry: Entry) -> list[Violation]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from fazhi_cli.engine.deadlines import official_due
 from fazhi_cli.book.book import Book, LedgerFile
-from fazhi_cli.engine.rules import entry_violations
-from fazhi_cli.models.ledger import EvidenceFile
+from fazhi_cli.engine.rules import dated_places, entry_violations
+from fazhi_cli.models.ledger import Entry, EvidenceFile
+from fazhi_cli.models.plan import Task, Unit
 from fazhi_cli.engine.evidence import ACCEPTED, classify_text, file_problem
 from fazhi_cli.problems import Problem, Severity, error, warning
 
@@ -44,72 +46,102 @@ def check_templates(book: Book, templates: set[str]) -> list[Problem]:
     return problems
 
 
+@dataclass(frozen=True)
+class EntryCheck:
+    """What every check of one task entry sees: the Book, the file, the unit, the task, the entry,
+    the day it is checked on, and the work tree's files (None when read from a git commit)."""
+
+    book: Book
+    file: LedgerFile
+    unit: Unit
+    task: Task
+    entry: Entry
+    day: dt.date  # the day of the check: later dates are in the future
+    files: object | None
+
+    def at(self, where: tuple, code: str, message: str, severity: Severity = Severity.ERROR, *, key: bool = False) -> Problem:
+        line, col = self.file.position(("tasks", self.task.id) + where, key=key)
+        return Problem(self.file.path, line, col, code, message, severity)
+
+
 def check_ledger(book: Book, loaded: LedgerFile, today: dt.date, files=None) -> list[Problem]:
-    """The content of one valid ledger against the plan: units, tasks carried, targets, the 销号
-    rules, deadlines, evidence, dates."""
+    """The content of one valid ledger against the plan: the unit, then each task entry through
+    every check in ENTRY_CHECKS."""
     plan = book.plan
-    resp = book.responsibilities
     ledger = loaded.model
-    problems: list[Problem] = []
     unit = plan.units.get(ledger.unit)
     if unit is None:
         line, col = loaded.position(("unit",))
         hint = plan.directory.suggestions(ledger.unit)
         more = f"是否是：{'、'.join(hint)}？" if hint else "请检查 data/units.yaml"
         return [error(loaded.path, line, col, "E301", f"单位“{ledger.unit}”不存在。{more}")]
+    problems: list[Problem] = []
     for task_id, entry in ledger.tasks.items():
-        at = ("tasks", task_id)
         task = plan.tasks.get(task_id)
         if task is None:
-            line, col = loaded.position(at, key=True)
+            line, col = loaded.position(("tasks", task_id), key=True)
             problems.append(error(loaded.path, line, col, "E303", f"任务 {task_id} 不存在（任务序号为 1–{max(plan.tasks)}）"))
             continue
-        r = resp[task_id]
-        if entry is not None and entry.claimed is not None and not r.open_groups:
-            line, col = loaded.position(at + ("claimed",), key=True)
-            problems.append(
-                error(loaded.path, line, col, "E304", f"任务 {task_id} 的责任单位已明确列出，不能认领（只有“各相关部门”等开放式分组的任务可以认领）")
-            )
-        elif ledger.unit not in r.everyone:
-            line, col = loaded.position(at, key=True)
-            how = "；该任务有开放式责任分组，可加“claimed: 日期”认领" if r.open_groups else ""
-            problems.append(error(loaded.path, line, col, "E304", f"{unit.label}不承担任务 {task_id}{how}"))
-        if entry is None:
-            continue
-        keys = {t.key for t in task.targets}
-        for index, record in enumerate(entry.records):
-            if record.target not in keys:
-                line, col = loaded.position(at + ("records", index, "target"))
-                known = "、".join(sorted(keys)) or "（该任务没有量化目标）"
-                problems.append(error(loaded.path, line, col, "E308", f"任务 {task_id} 没有目标“{record.target}”；可用的目标：{known}"))
-        for violation in entry_violations(plan, task, unit, entry):
-            line, col = loaded.position(at + violation.where)
-            problems.append(Problem(loaded.path, line, col, violation.code, violation.message, violation.severity))
-        if entry.plan and entry.plan.due:
-            official = official_due(plan, task, unit)
-            if entry.plan.due > official.date:
-                line, col = loaded.position(at + ("plan", "due"))
-                problems.append(
-                    warning(loaded.path, line, col, "W301", f"计划完成时间 {entry.plan.due} 晚于规定时限 {official.date}（{official.source}）")
-                )
-        problems += _check_evidence(book, loaded, at, entry, files)
-        problems += _check_future_dates(loaded, at, entry, today)
+        context = EntryCheck(book, loaded, unit, task, entry or Entry(), today, files)
+        for check in ENTRY_CHECKS:
+            problems += check(context)
     future = {(p.line, p.column) for p in problems if p.code == "W303"}
     return [p for p in problems if not (p.code == "W304" and (p.line, p.column) in future)]
 
 
-def _check_future_dates(loaded: LedgerFile, at: tuple, entry, today: dt.date) -> list[Problem]:
+def check_carried(c: EntryCheck) -> list[Problem]:
+    """The unit carries the task; only open-ended tasks may be claimed."""
+    r = c.book.responsibilities[c.task.id]
+    if c.entry.claimed is not None and not r.open_groups:
+        return [c.at(("claimed",), "E304", f"任务 {c.task.id} 的责任单位已明确列出，不能认领（只有“各相关部门”等开放式分组的任务可以认领）", key=True)]
+    if c.unit.id not in r.everyone:
+        how = "；该任务有开放式责任分组，可加“claimed: 日期”认领" if r.open_groups else ""
+        return [c.at((), "E304", f"{c.unit.label}不承担任务 {c.task.id}{how}", key=True)]
+    return []
+
+
+def check_targets(c: EntryCheck) -> list[Problem]:
+    """Records name a target of the task."""
+    keys = {t.key for t in c.task.targets}
+    known = "、".join(sorted(keys)) or "（该任务没有量化目标）"
+    return [
+        c.at(("records", i, "target"), "E308", f"任务 {c.task.id} 没有目标“{record.target}”；可用的目标：{known}")
+        for i, record in enumerate(c.entry.records)
+        if record.target not in keys
+    ]
+
+
+def check_rules(c: EntryCheck) -> list[Problem]:
+    """The 销号 rule set (engine/rules.py)."""
+    return [c.at(v.where, v.code, v.message, v.severity) for v in entry_violations(c.book.plan, c.task, c.unit, c.entry)]
+
+
+def check_planned_due(c: EntryCheck) -> list[Problem]:
+    """The work plan's own date is not later than the plan's deadline."""
+    if not (c.entry.plan and c.entry.plan.due):
+        return []
+    official = official_due(c.book.plan, c.task, c.unit)
+    if c.entry.plan.due <= official.date:
+        return []
+    return [c.at(("plan", "due"), "W301", f"计划完成时间 {c.entry.plan.due} 晚于规定时限 {official.date}（{official.source}）", Severity.WARNING)]
+
+
+def check_future_dates(c: EntryCheck) -> list[Problem]:
     """Things recorded as done on a day still to come (a typo, or a backfill with the wrong year)."""
-    places = [(("progress", i, "date"), p.date) for i, p in enumerate(entry.progress)]
-    places += [(("records", i, "date"), r.date) for i, r in enumerate(entry.records)]
-    places += [(("log", i, "date"), item.date) for i, item in enumerate(entry.log)]
-    places += [(("extensions", i, "requested"), e.requested) for i, e in enumerate(entry.extensions)]
-    problems = []
-    for path, day in places:
-        if day > today:
-            line, col = loaded.position(at + path)
-            problems.append(warning(loaded.path, line, col, "W303", f"日期 {day} 晚于今天（{today}），台账只应记录已经发生的事"))
-    return problems
+    return [
+        c.at(where, "W303", f"日期 {day} 晚于今天（{c.day}），台账只应记录已经发生的事", Severity.WARNING)
+        for where, day in dated_places(c.entry)
+        if day > c.day
+    ]
+
+
+def check_evidence(c: EntryCheck) -> list[Problem]:
+    """Each evidence item by the one evidence rule (engine/evidence.py)."""
+    return _check_evidence(c.book, c.file, ("tasks", c.task.id), c.entry, c.files)
+
+
+# Every check of a task entry, in the order their problems are listed (beancount's validations).
+ENTRY_CHECKS = (check_carried, check_targets, check_rules, check_planned_due, check_evidence, check_future_dates)
 
 
 def _check_evidence(book: Book, loaded: LedgerFile, at: tuple, entry, files) -> list[Problem]:

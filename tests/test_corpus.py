@@ -2,16 +2,27 @@
 
 The cases are listed in tests/corpus/cases.yaml (see the comment at its top); their files sit in
 tests/corpus/, except binary or very large inputs, which the recipes in GENERATORS below make.
-Each case runs the real command in a subprocess, against a fresh copy of the shipped workspace:
+Each case runs the real command against a fresh copy of the shipped workspace:
 
-    python -m fazhi_cli check --root <copy> --format json
+    fazhi check --root <copy> --format json
 
-and checks the exit code, the expected problem (code, path, line, column), that no traceback
-leaks out, that it finishes within the product's 2-second guarantee, and that the workspace is
-byte-for-byte unchanged afterwards (and no `!!python/object/apply` marker file appeared).
+in this process, through typer's CliRunner (the CLI is the interface under test, not the
+internals), and checks the exit code, the expected problem (code, path, line, column), that no
+exception escapes and no traceback is printed, that it finishes within the product's 2-second
+guarantee, and that the workspace is byte-for-byte unchanged afterwards (and no
+`!!python/object/apply` marker file appeared).
 
-The 2 seconds are checked on the child's CPU time (user + system) where the platform reports
-it: on a busy CI machine the wall-clock time also counts waiting for a CPU, which is not ours.
+A handful of cases, one of each kind (a YAML syntax error, a binary file, an alias bomb, deep
+nesting, a valid workspace), also run as a real `python -m fazhi_cli` subprocess, for what only
+a separate process shows: the exit code as the shell sees it, stderr free of tracebacks, and
+that the process survives (the C parser cannot be allowed to segfault it). Deep nesting is safe
+in-process too: the reader walks the C parser's event stream itself (libyaml's parser keeps its
+own stack, it does not recurse) and stops at `yamlread.MAX_DEPTH` levels before anything is
+built, so the recursive C composer that can crash is never used.
+
+The 2 seconds are checked on CPU time (user + system): of this process around the in-process
+run, of the child for a subprocess (where the platform reports it). On a busy CI machine the
+wall-clock time also counts waiting for a CPU, which is not ours.
 Set FAZHI_CORPUS_TIMINGS=<file> to have every case's wall and CPU time written there as JSON.
 """
 
@@ -28,6 +39,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 try:
     import resource
@@ -235,22 +247,37 @@ def decode_output(result: subprocess.CompletedProcess) -> tuple[list[dict], str]
     return json.loads(stdout), stderr
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_case(case: dict, tmp_path: Path):
+def check_in_process(ws: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[dict], str, float, float]:
+    """`fazhi check --root ws --format json` through CliRunner, from inside `ws` as the subprocess
+    runs; return exit code, problems, stderr, CPU time and wall-clock time."""
+    monkeypatch.chdir(ws)
+    cpu_before = time.process_time()
+    started = time.perf_counter()
+    result = run_cli("check", "--root", str(ws), "--format", "json", env={"FAZHI_ROOT": None})
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
+    assert "Traceback" not in result.stderr and "内部错误" not in result.stderr, result.stderr
+    assert result.exit_code != 2, f"cannot run: {result.stderr}"
+    return result.exit_code, json.loads(result.stdout), result.stderr, cpu, wall
+
+
+def prepare_case(case: dict, tmp_path: Path) -> tuple[Path, dict[str, str]]:
     ws = make_workspace(tmp_path)
     target = ws / case["to"]
     target.write_bytes(case_bytes(case))
     for destination, name in case.get("with", {}).items():
         (ws / destination).write_bytes((CORPUS / name).read_bytes())
-    before = snapshot(ws)
+    return ws, snapshot(ws)
 
-    result, elapsed = run_check(ws)
-    TIMINGS[case["name"]] = {"cpu": round(elapsed, 3), "wall": round(result.wall_time, 3)}
-    problems, stderr = decode_output(result)
 
+def assert_case_outcome(
+    case: dict, ws: Path, tmp_path: Path, before: dict[str, str],
+    code: int, problems: list[dict], stderr: str, cpu: float, wall: float,
+) -> None:
+    TIMINGS[case["name"]] = {"cpu": round(cpu, 3), "wall": round(wall, 3)}
     shown = "\n".join(f"{p['path']}:{p['line']}:{p['column']}: {p['code']} {p['message'][:120]}" for p in problems)
-    assert result.returncode == case["exit"], f"exit {result.returncode}\n{shown}\n{stderr}"
-    assert elapsed < TIME_LIMIT, f"took {elapsed:.2f} s of CPU ({result.wall_time:.2f} s wall-clock)"
+    assert code == case["exit"], f"exit {code}\n{shown}\n{stderr}"
+    assert cpu < TIME_LIMIT, f"took {cpu:.2f} s of CPU ({wall:.2f} s wall-clock)"
     assert snapshot(ws) == before, "the workspace changed"
     assert not (ws / MARKER).exists() and not (tmp_path / MARKER).exists()
     for problem in problems:
@@ -278,18 +305,47 @@ def test_case(case: dict, tmp_path: Path):
         assert len(problems) <= case["max_problems"], f"{len(problems)} problems"
 
 
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_case(case: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    ws, before = prepare_case(case, tmp_path)
+    code, problems, stderr, cpu, wall = check_in_process(ws, monkeypatch)
+    assert_case_outcome(case, ws, tmp_path, before, code, problems, stderr, cpu, wall)
+
+
+# One case of each kind, run again as a real process: exit code, stderr, survival.
+SUBPROCESS_CASES = [
+    "unclosed-double-quote",  # a YAML syntax error
+    "ledger-png",  # a binary file
+    "alias-bomb",  # refused before anything is expanded
+    "ledger-brackets-30000-lines",  # deep nesting that would crash the C composer
+    "ledger-valid",  # a valid workspace: exit 0, nothing printed
+]
+BY_NAME = {case["name"]: case for case in CASES}
+
+
+@pytest.mark.parametrize("name", SUBPROCESS_CASES)
+def test_case_in_a_subprocess(name: str, tmp_path: Path):
+    case = BY_NAME[name]
+    ws, before = prepare_case(case, tmp_path)
+    result, cpu = run_check(ws)
+    assert result.returncode >= 0, f"killed by signal {-result.returncode}"
+    problems, stderr = decode_output(result)
+    assert_case_outcome(case, ws, tmp_path, before, result.returncode, problems, stderr, cpu, result.wall_time)
+    if case["exit"] == 0:
+        assert stderr == "", stderr
+
+
 # --- plan files that are missing or cannot be read -----------------------------------------------
 @pytest.mark.parametrize("name", ["units", "phases"])
 @pytest.mark.parametrize("how", ["missing", "directory"])
-def test_plan_file_missing_or_unreadable(name: str, how: str, tmp_path: Path):
+def test_plan_file_missing_or_unreadable(name: str, how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     ws = make_workspace(tmp_path)
     target = ws / "data" / f"{name}.yaml"
     target.unlink()
     if how == "directory":
         target.mkdir()
-    result, elapsed = run_check(ws)
-    problems, _ = decode_output(result)
-    assert result.returncode == 1 and elapsed < TIME_LIMIT
+    code, problems, _, elapsed, _ = check_in_process(ws, monkeypatch)
+    assert code == 1 and elapsed < TIME_LIMIT
     assert {(p["path"], p["code"]) for p in problems} == {(f"data/{name}.yaml", "E001")}, problems
 
 
@@ -302,7 +358,7 @@ def test_no_workspace_is_exit_2(tmp_path: Path):
 
 
 # --- several broken files at once ----------------------------------------------------------------
-def test_every_broken_ledger_is_reported(tmp_path: Path):
+def test_every_broken_ledger_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """One broken ledger does not stop the others from being read and checked."""
     ws = make_workspace(tmp_path)
     ledgers = ws / "ledgers"
@@ -319,9 +375,8 @@ def test_every_broken_ledger_is_reported(tmp_path: Path):
     ledgers.joinpath("kezuozhong.yaml").write_bytes(VALID_LEDGER.replace("kerqin", "kezuozhong").encode("utf-8"))
     before = snapshot(ws)
 
-    result, elapsed = run_check(ws)
-    problems, _ = decode_output(result)
-    assert result.returncode == 1
+    code, problems, _, elapsed, _ = check_in_process(ws, monkeypatch)
+    assert code == 1
     assert elapsed < TIME_LIMIT * 2
     found = {(p["path"], p["code"], p["line"]) for p in problems}
     expected = {

@@ -28,7 +28,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import filelock
@@ -44,6 +44,16 @@ ABSENT = "absent"
 
 _RETRY_PERMISSION_ERRORS = os.name == "nt"
 _FSYNC_DIRECTORY = os.name != "nt"
+
+# Test seam for crash tests: when set, `atomic_write` calls it with the name of each step it
+# reaches ("before-write", "after-write", "after-fsync", "after-replace"), so a test can kill
+# the process at exactly that point. Always None in normal use.
+crash_hook: Callable[[str], None] | None = None
+
+
+def _reached(step: str) -> None:
+    if crash_hook is not None:
+        crash_hook(step)
 
 
 class WriteError(Exception):
@@ -252,9 +262,12 @@ def atomic_write(path: Path, data: bytes, *, expected_sha256: str | None) -> Non
         try:
             with os.fdopen(fd, "wb") as handle:
                 os.chmod(temp, mode)
+                _reached("before-write")
                 handle.write(data)
                 handle.flush()
+                _reached("after-write")
                 os.fsync(handle.fileno())
+            _reached("after-fsync")
             if expected_sha256 is not None and _current_sha256(target) != expected_sha256:
                 raise ChangedOnDisk(path)
             _replace(temp, target)
@@ -266,4 +279,5 @@ def atomic_write(path: Path, data: bytes, *, expected_sha256: str | None) -> Non
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+    _reached("after-replace")
     _fsync_directory(directory)

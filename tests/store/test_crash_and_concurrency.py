@@ -1,16 +1,19 @@
 """Kills and races: a ledger is always either the old or the new file, never a mix, and
 concurrent writers lose nothing.
 
-(a) A child process appends to task 7 in a loop; the parent SIGKILLs it at random moments,
-    200 times. After every kill the file is exactly one of the states the edits go through
-    (state n = the first n appends), and parses. A kill between mkstemp and os.replace may
-    leave an orphan `.kerqin.yaml.XXXXXXXX.tmp`: it is not a `.yaml` file, so nothing reads it
-    (`Workspace.ledger_files`), and the next `edit_ledger` deletes it while holding the lock.
+(a) A forked child edits the ledger and SIGKILLs itself at one step of `safewrite.atomic_write`
+    (through `safewrite.crash_hook`): before the data is written to the temp file, after it is
+    written, after the fsync, after `os.replace`. Every step is hit on purpose, so each is tested
+    every run. After each kill the file is exactly the state before the edit (the first three
+    steps) or after it (the last), and parses. A kill before `os.replace` leaves an orphan
+    `.kerqin.yaml.XXXXXXXX.tmp`: it is not a `.yaml` file, so nothing reads it
+    (`Workspace.ledger_files`), and the next `edit_ledger` deletes it while holding the lock
+    (checked in a second child, which edits once, then dies in its second edit).
 (b) 20 processes append to 20 different tasks of one ledger at the same moment.
 (c) 10 processes append to the same task at the same moment.
 
-Children are forked (multiprocessing "fork" context): they inherit the imported modules, so a
-child is editing within a millisecond of starting, and 200 kills take a few seconds.
+Children are forked: they inherit the imported modules, so a child is editing within a
+millisecond of starting.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-import random
 import signal
-import time
 from pathlib import Path
+
+import pytest
 
 from fazhi_cli.models.ledger import Ledger
 from fazhi_cli.store import safewrite
@@ -76,63 +79,81 @@ def progress_notes(data: bytes, task_id: int) -> list[str]:
     return [item["note"] for item in parsed.data["tasks"][task_id]["progress"]]
 
 
-# --- (a) SIGKILL at random moments --------------------------------------------------------------
+# --- (a) SIGKILL at each step of the atomic write ---------------------------------------------
+
+STEPS = ("before-write", "after-write", "after-fsync", "after-replace")
 
 
-def _append_forever(path: Path, ready) -> None:
-    ready.set()
-    while True:
-        edit_ledger(path, "ledgers/kerqin.yaml", append_note(7, nth), scope=Scope.entry(7))
+def edit_and_die(path: Path, edits: int, step: str) -> int:
+    """Fork a child that makes `edits` edits and SIGKILLs itself at `step` of the last one's write.
+
+    Returns the child's wait status. A child that never reaches `step` exits with 0 (no kill: the
+    seam is not on the write path) or 3 (an exception)."""
+    pid = os.fork()
+    if pid == 0:  # child: never return into pytest
+        code = 3
+        try:
+            writes = 0
+
+            def hook(reached: str) -> None:
+                nonlocal writes
+                if reached == "before-write":
+                    writes += 1
+                if reached == step and writes == edits:
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+            safewrite.crash_hook = hook
+            for _ in range(edits):
+                edit_ledger(path, "ledgers/kerqin.yaml", append_note(7, nth), scope=Scope.entry(7))
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return status
 
 
-def test_sigkill_at_random_moments_200_times_leaves_old_or_new_file(tmp_path):
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (POSIX)")
+@pytest.mark.parametrize("step", STEPS)
+def test_sigkill_at_each_step_of_the_write_leaves_old_or_new_file(tmp_path, step):
     ledgers = tmp_path / "ledgers"
     ledgers.mkdir()
     path = ledgers / "kerqin.yaml"
     path.write_bytes(BASE_BYTES)
     # every state the file may be in: states[n] after n appends
     states = [BASE_BYTES]
+    while len(states) <= 4:
+        states.append(render_edit(states[-1], "k", append_note(7, nth), Scope.entry(7)))
+    landed = step == "after-replace"  # whether the killed edit's bytes are in place
 
-    def state(n: int) -> bytes:
-        while len(states) <= n:
-            states.append(render_edit(states[-1], "k", append_note(7, nth), Scope.entry(7)))
-        return states[n]
-
-    rng = random.Random(20200731)
-    kills = 200
-    orphans_seen = 0
-    edits_seen = 0
-    started = time.monotonic()
-    for kill in range(kills):
-        if kill % 10 == 0:  # start over now and then so the file stays small and edits stay fast
-            path.write_bytes(BASE_BYTES)
-        before = path.read_bytes()
-        ready = FORK.Event()
-        child = FORK.Process(target=_append_forever, args=(path, ready))
-        child.start()
-        assert ready.wait(10)
-        # one edit takes 10-30 ms here: kill anywhere in the first two or three
-        time.sleep(rng.uniform(0.0, 0.05))
-        os.kill(child.pid, signal.SIGKILL)
-        child.join(10)
-        assert child.exitcode == -signal.SIGKILL
+    def assert_after_kill(status: int, expected: int, what: str) -> None:
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
+            f"{what}: the child was not killed at {step} (wait status {status})"
+        )
         data = path.read_bytes()
-        n = len(progress_notes(data, 7)) - 1  # minus the item BASE has
-        assert data == state(n), f"kill {kill}: the file is not exactly state {n}"
-        old_n = len(progress_notes(before, 7)) - 1
-        assert n >= old_n
-        edits_seen += n - old_n
-        extra = {p.name for p in ledgers.iterdir()} - {"kerqin.yaml", ".kerqin.yaml.lock"}
+        assert data == states[expected], f"{what}: the file is not exactly state {expected}"
+        assert len(progress_notes(data, 7)) - 1 == expected
+        loaded = load_model(path, "ledgers/kerqin.yaml", Ledger, raw=data)
+        assert loaded.problems == [] and loaded.model is not None
         orphans = safewrite.orphan_temp_files(path)
-        assert extra == {p.name for p in orphans}, f"unexpected files: {extra}"
-        orphans_seen += len(orphans)
+        extra = {p.name for p in ledgers.iterdir()} - {"kerqin.yaml", ".kerqin.yaml.lock"}
+        assert extra == {p.name for p in orphans}, f"{what}: unexpected files: {extra}"
+        # one temp file from the killed write, none once it was renamed into place; never more
+        # (the earlier edits of the same child cleared what the previous kill left)
+        assert len(orphans) == (0 if landed else 1), f"{what}: orphans {orphans}"
+        if orphans:
+            assert states[expected + 1].startswith(orphans[0].read_bytes())
         assert Workspace(tmp_path).ledger_files() == [path]
-    elapsed = time.monotonic() - started
-    assert edits_seen >= 10, "the children hardly ever got to write: the kills test nothing"
-    # the next edit clears whatever orphans the last kill left
+
+    # the first edit of a child, killed at `step`
+    assert_after_kill(edit_and_die(path, 1, step), 1 if landed else 0, "first child")
+    done = 1 if landed else 0
+    # a child that edits once (clearing any orphan under the lock), then dies in its second edit
+    assert_after_kill(edit_and_die(path, 2, step), done + (2 if landed else 1), "second child")
+    done += 2 if landed else 1
+    # the next edit in this process clears whatever orphan the last kill left
     edit_ledger(path, "k", append_note(7, nth), scope=Scope.entry(7))
+    assert path.read_bytes() == states[done + 1]
     assert safewrite.orphan_temp_files(path) == []
-    print(f"\n{kills} kills in {elapsed:.1f} s: {edits_seen} completed edits, {orphans_seen} orphan temp files seen")
 
 
 # --- (b) and (c): many writers at once -----------------------------------------------------------

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from fazhi_cli.engine.deadlines import days_overdue, due_for, is_due_soon, official_due
+from fazhi_cli.engine import facts
+from fazhi_cli.engine.deadlines import days_overdue, due_for, official_due
 from fazhi_cli.book.book import Book
 from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.state import (
-    DONE_STATES,
     STATE_LABELS,
     State,
     TargetProgress,
@@ -57,16 +57,6 @@ class Row:
     def targets_met(self) -> bool | None:
         return None if not self.targets else all(t.met for t in self.targets)
 
-    def flag_label(self) -> str:
-        """逾期N天 / 逾期完成 / 临期, or empty."""
-        if self.overdue:
-            return f"逾期{self.days_overdue}天"
-        if self.closed_late:
-            return "逾期完成"
-        if self.due_soon:
-            return "临期"
-        return ""
-
     def target_summary(self) -> str:
         return "；".join(t.summary() for t in self.targets)
 
@@ -102,8 +92,7 @@ def make_row(plan: Plan, task: Task, unit_id: str, role: str, entry: Entry | Non
     unit = plan.units[unit_id]
     due = due_for(plan, task, unit, entry)
     derived = derive(entry, as_of)
-    done = derived.state in DONE_STATES
-    overdue = not done and as_of > due.date
+    overdue = facts.is_overdue(derived.state, due.date, as_of)
     planned = entry.plan.due if entry and entry.plan else None
     pending = pending_extension(entry)
     return Row(
@@ -120,9 +109,9 @@ def make_row(plan: Plan, task: Task, unit_id: str, role: str, entry: Entry | Non
         planned_late=bool(planned and planned > official_due(plan, task, unit).date),
         overdue=overdue,
         days_overdue=days_overdue(due.date, as_of) if overdue else 0,
-        due_soon=not done and not overdue and is_due_soon(due.date, as_of, plan.settings.due_soon_days),
+        due_soon=facts.is_due_soon(derived.state, due.date, as_of, plan.settings.due_soon_days),
         done_date=derived.done_date,
-        closed_late=bool(done and derived.done_date and derived.done_date > due.date),
+        closed_late=facts.is_closed_late(derived.state, derived.done_date, due.date),
         targets=tuple(target_progress(task, entry, plan.year, as_of)),
         extension_pending=pending.new_due if pending else None,
         evidence=tuple(evidence_label(e) for e in all_evidence(entry)),
@@ -153,29 +142,55 @@ def status_rows(view: Book, *, units: list[str] | None = None, tasks: list[int] 
 
 @dataclass(frozen=True)
 class UnitSummary:
+    """One unit's roll-up: its totals (engine.facts.totals) under its id and label."""
+
     unit_id: str
     unit_label: str
-    total: int
-    counts: dict[str, int]
-    overdue: int
-    due_soon: int
-    closed_late: int
-    expected: float  # 序时进度: share of its tasks that should be closed by now
+    totals: facts.Totals
 
     @property
-    def done(self) -> int:
-        return self.counts.get(State.CLOSED.value, 0)
+    def total(self) -> int:
+        return self.totals.total
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {state.value: n for state, n in self.totals.states.items()}
+
+    @property
+    def closed(self) -> int:
+        return self.totals.closed
+
+    @property
+    def applied_or_closed(self) -> int:
+        return self.totals.applied_or_closed
+
+    @property
+    def overdue(self) -> int:
+        return self.totals.overdue
+
+    @property
+    def due_soon(self) -> int:
+        return self.totals.due_soon
+
+    @property
+    def closed_late(self) -> int:
+        return self.totals.closed_late
 
     @property
     def rate(self) -> float:
-        return self.done / self.total if self.total else 0.0
+        return self.totals.rate
+
+    @property
+    def expected(self) -> float:
+        return self.totals.expected
 
     def as_dict(self) -> dict:
         return {
             "unit": self.unit_id,
             "unit_name": self.unit_label,
             "total": self.total,
-            **{state.value: self.counts.get(state.value, 0) for state in State},
+            **self.counts,
+            "applied_or_closed": self.applied_or_closed,
             "completion_rate": round(self.rate, 4),
             "expected_rate": round(self.expected, 4),
             "overdue": self.overdue,
@@ -186,31 +201,8 @@ class UnitSummary:
 
 def summarize(plan: Plan, rows: list[Row], as_of: dt.date) -> list[UnitSummary]:
     """Per-unit totals (units in the order of data/units.yaml)."""
-    by_unit: dict[str, list[Row]] = {}
-    for row in rows:
-        by_unit.setdefault(row.unit_id, []).append(row)
-    out = []
-    for uid in plan.units:
-        mine = by_unit.get(uid)
-        if not mine:
-            continue
-        counts: dict[str, int] = {}
-        for row in mine:
-            counts[row.state.value] = counts.get(row.state.value, 0) + 1
-        expected = sum(1 for r in mine if r.due < as_of) / len(mine)
-        out.append(
-            UnitSummary(
-                uid,
-                plan.units[uid].label,
-                len(mine),
-                counts,
-                sum(r.overdue for r in mine),
-                sum(r.due_soon for r in mine),
-                sum(r.closed_late for r in mine),
-                expected,
-            )
-        )
-    return out
+    by_unit = facts.totals_by_unit(plan.units, rows, as_of, plan.year)
+    return [UnitSummary(uid, plan.units[uid].label, t) for uid, t in by_unit.items()]
 
 
 def kind_label(task: Task) -> str:

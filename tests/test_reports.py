@@ -120,11 +120,11 @@ FOOTER = "截至2020年8月6日 · "
 def test_work_plan_of_a_unit_flags_missing_entries(small, cli, fmt):
     text, _ = render(cli, small, fmt, "0320", "--unit", "科区")
     assert_in(text, "科尔沁区", "2020年度法治政府建设工作实施方案", "本单位承担任务5项", FOOTER)
-    assert_order(text, "任务", "分管领导", "具体负责人", "具体措施", "完成时限")
+    assert_order(text, "任务", "分管领导", "具体负责人", "具体措施", "计划完成时间")
     # task 1 is complete, task 3 has only 具体负责人
     assert_in(text, "张区长", "李科长", "每半年专题听取一次", "王股长", "未填报")
-    assert_in(text, "以下3项任务的工作方案尚未填全", "3. 行政执法三项制度：缺分管领导、具体措施、完成时限")
-    assert_in(text, "5. 双随机一公开：缺分管领导、具体负责人、具体措施、完成时限")
+    assert_in(text, "以下3项任务的工作方案尚未填全", "3. 行政执法三项制度：缺分管领导、具体措施、计划完成时间")
+    assert_in(text, "5. 双随机一公开：缺分管领导、具体负责人、具体措施、计划完成时间")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -141,7 +141,9 @@ def test_work_plan_of_the_office_counts_gaps_by_unit(small, cli, fmt):
 def test_self_check_lists_done_with_evidence_and_open_with_reasons(small, cli, fmt):
     text, _ = render(cli, small, fmt, "0430", "--unit", "kerqin")
     assert_order(text, "一、自查基本情况", "二、存在的主要问题", "三、整改措施", "四、下一步工作打算")
-    assert_in(text, "已完成2项（已销号1项，待审核销号1项）", "逾期未完成2项")
+    # task 4 (待审核销号) is a standing task: counted and listed under 长期坚持, not under 已完成
+    assert_in(text, "已完成1项（已销号1项，待审核销号0项）", "长期坚持1项", "未完成3项（尚未申请销号）", "逾期未完成2项")
+    assert_in(text, "未完成的任务3项（尚未申请销号）")
     assert_in(text, "公布权力清单", "科政发〔2020〕5号", "https://www.kerqin.gov.cn/qlqd", "科法〔2020〕3号")
     assert_in(text, "进展：<script>alert(1)</script>", "台账未说明原因")
     assert_in(text, "量化目标尚未达到的1项", "双随机案件占比 未填报")
@@ -162,9 +164,17 @@ def test_self_check_of_a_lead_unit_covers_its_tasks(small, cli, fmt):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_completion_report_of_a_unit(small, cli, fmt):
     text, _ = render(cli, small, fmt, "0805", "--unit", "科区")
-    assert_order(text, "一、总体推进情况", "二、逐项完成情况", "（一）已完成（1项）", "（二）正在推进（3项）", "（三）长期坚持（1项）", "三、未完成事项及原因", "四、下一步工作打算")
-    assert_in(text, "本单位承担任务5项", "已完成2项（已销号1项，待审核销号1项）", "正在推进2项", "尚未启动1项", "逾期未完成2项")
-    assert_in(text, "完成率（已销号）20%", "序时进度80%")
+    # The summary sentence and the sections count the same rows: 1 done + 2 in progress + 1 not
+    # started + 1 standing = 5 (the old expectation had 已完成2项 in the sentence against
+    # （一）已完成（1项）, and 正在推进2项 against （二）正在推进（3项）).
+    assert_order(
+        text, "一、总体推进情况", "二、逐项完成情况", "（一）已完成（1项）", "（二）正在推进（2项）", "（三）尚未启动（1项）",
+        "（四）长期坚持（1项）", "三、未完成事项及原因", "四、下一步工作打算",
+    )
+    assert_in(text, "本单位承担任务5项：已完成1项（已销号1项，待审核销号0项），正在推进2项，尚未启动1项，长期坚持1项", "逾期未完成2项")
+    # 序时进度: tasks 2, 3, 4, 5 are past their deadlines (1 each); task 1 counts yearly, due 12-31:
+    # 219 of 366 days gone by 8-06 → (4 + 219/366) / 5 = 92%
+    assert_in(text, "已销号1项，完成率（已销号）20%", "序时进度92%")
     assert_in(text, "逾期未完成2项", "行政执法三项制度", "双随机一公开", "6天")
     assert_in(text, "2020年4月20日", "科政发〔2020〕5号", "待审核销号")
     assert_in(text, "2020年7月31日", "方案时限")
@@ -174,7 +184,8 @@ def test_completion_report_of_a_unit(small, cli, fmt):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_completion_report_of_the_office_reports_everyone_but_the_broken_ledger(small, cli, fmt):
     text, _ = render(cli, small, fmt, "completion")
-    assert_in(text, "纳入统计的5个单位共承担任务19项", "已销号6项", "待审核销号1项", "逾期未完成7项", "完成率（已销号）31.6%")
+    assert_in(text, "纳入统计的5个单位共承担任务19项", "已完成5项（已销号5项，待审核销号0项），正在推进4项，尚未启动6项，长期坚持4项")
+    assert_in(text, "已销号6项", "逾期未完成7项", "完成率（已销号）31.6%")
     assert_in(text, "奈曼旗", "台账无效", "E102", "progres")
     assert_in(text, "尚未建立台账的单位", "司法局、库伦旗")
     assert_order(text, "逾期未完成7项，涉及3个单位", "库伦旗", "司法局", "科区")
@@ -223,8 +234,9 @@ RANKING = ("开鲁县", "公安局", "科区", "司法局", "库伦旗")
 def test_monthly_bulletin_ranks_units_and_lights_them(small, cli, fmt):
     text, _ = render(cli, small, fmt, "monthly")
     assert_order(text, "一、基本情况", "二、存在问题", "三、下步要求", "说明：", "附件1", "附件2", "附件3")
-    assert_in(text, "红灯3个、黄灯0个、绿灯2个", "开鲁县（75%）、公安局（66.7%）、科区（20%）")
-    assert_in(text, "按序时进度推进的单位2个，未达序时进度的单位3个")
+    # 开鲁县 is yellow now: its yearly count task 1 counts for 219/366 of 序时进度 (90% > 75%)
+    assert_in(text, "红灯3个、黄灯1个、绿灯1个", "开鲁县（75%）、公安局（66.7%）、科区（20%）")
+    assert_in(text, "按序时进度推进的单位1个，未达序时进度的单位4个")
     assert_in(text, "库伦旗3项，司法局2项，科区2项")
     assert_in(text, "红灯单位（科区、司法局、库伦旗）")
     assert_in(text, "奈曼旗", "台账无效")
@@ -240,21 +252,27 @@ def test_bulletin_ranking_rows_in_the_word_table(small, cli):
     rows = [[c.text for c in r.cells] for r in ranking.rows[1:]]
     assert [r[1] for r in rows] == list(RANKING)
     assert [r[0] for r in rows] == ["1", "2", "3", "4", "5"]
-    assert [r[-1][-1] for r in rows] == ["绿", "绿", "红", "红", "红"]
+    assert [r[-1][-1] for r in rows] == ["黄", "绿", "红", "红", "红"]
     assert rows[1][8] == "66.7%" and rows[2][7] == "2"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_weekly_dispatch_lists_the_weeks_changes(small, cli, fmt):
     text, _ = render(cli, small, fmt, "weekly")
-    assert_in(text, "2020年7月30日—2020年8月6日", "本周2项事项状态发生变化")
-    assert_in(text, "科区", "负责人出庭应诉", "推进中 → 待审核销号", "申请销号（2020年8月3日，李科长）")
-    assert_in(text, "开鲁县", "推进中 → 已销号", "确认销号（2020年8月1日，依法治市办）")
+    # every event of the week, one line each (开鲁县's apply and confirm of task 3 are two events)
+    assert_in(text, "2020年7月30日—2020年8月6日", "本周台账记录销号和延期办理3件，涉及2项事项")
+    assert_order(
+        text,
+        "2020年7月31日 | 开鲁县 | 3 | 行政执法三项制度 | 申请销号（钱队长） | 待审核销号",
+        "2020年8月1日 | 开鲁县 | 3 | 行政执法三项制度 | 确认销号（依法治市办） | 已销号",
+        "2020年8月3日 | 科区 | 4 | 负责人出庭应诉 | 申请销号（李科长） | 待审核销号",
+    )
     assert_in(text, "本周新增逾期5项")
     assert_in(text, "附件1", "附件2", "逾期事项清单")
 
 
 def test_weekly_since_option(small, cli):
     text, _ = render(cli, small, "md", "weekly", "--since", "2020-08-02")
-    assert_in(text, "2020年8月2日—2020年8月6日", "本周1项事项状态发生变化", "推进中 → 待审核销号")
+    assert_in(text, "2020年8月2日—2020年8月6日", "本周台账记录销号和延期办理1件，涉及1项事项", "申请销号（李科长） | 待审核销号")
+    assert "开鲁县 | 3" not in text
     assert "本周新增逾期" not in text

@@ -1,4 +1,4 @@
-"""engine.reports: naming submissions, the bulletin's ranking and traffic lights (thresholds from
+"""engine.report_kinds, engine.report_context and render.report_fields: naming submissions, the bulletin's ranking and traffic lights (thresholds from
 data/settings.yaml), weekly changes, and the context on the shipped 45-task plan."""
 
 from __future__ import annotations
@@ -11,7 +11,10 @@ import pytest
 from conftest import REPO
 from test_reports_workspace import make_workspace
 
-from fazhi_cli.engine.reports import build_report, clean_text, cn_date, find_report, pct
+from fazhi_cli.engine.report_context import build_report
+from fazhi_cli.engine.report_kinds import find_report
+from fazhi_cli.render.report_fields import report_context
+from fazhi_cli.render.text import clean_text, cn_date, pct
 from fazhi_cli.book.load import open_book
 
 D = dt.date
@@ -23,7 +26,7 @@ def context(ws: Path, report: str = "monthly", as_of: dt.date = AS_OF, **kw):
     assert session.plan is not None, session.plan_problems
     spec, why = find_report(session.plan, report)
     assert spec is not None, why
-    return build_report(session.as_of(as_of), spec, present=set(session.ledger_files), **kw)
+    return report_context(session.plan, build_report(session.as_of(as_of), spec, present=set(session.ledger_files), **kw))
 
 
 @pytest.fixture
@@ -79,15 +82,16 @@ def test_ranking_rate_then_overdue_then_units_yaml_order(small):
 def test_default_lights(small):
     ctx = context(small)
     assert {u.label: (u.light_label, u.light_reason) for u in ctx.units} == {
-        "开鲁县": ("绿", "按序时推进"),
+        # task 1 is a yearly count: (3 + 219/366) / 4 = 90% expected by 8-06 against 75% closed
+        "开鲁县": ("黄", "落后序时进度15个百分点"),
         "公安局": ("绿", "按序时推进"),
         "科区": ("红", "逾期2项"),
         "司法局": ("红", "逾期2项"),
         "库伦旗": ("红", "逾期3项"),
         "奈曼旗": ("红", "逾期3项"),
     }
-    assert ctx.lights == {"red": 4, "yellow": 0, "green": 2}
-    assert [u.label for u in ctx.on_schedule] == ["开鲁县", "公安局"]
+    assert ctx.lights == {"red": 4, "yellow": 1, "green": 1}
+    assert [u.label for u in ctx.on_schedule] == ["公安局"]
     assert "红灯：逾期事项达到1项" in ctx.light_rule.text
 
 
@@ -103,13 +107,18 @@ def _settings(ws: Path, **values) -> None:
 def test_thresholds_come_from_the_workspace(small):
     _settings(small, red_overdue=3)
     lights = {u.label: (u.light_label, u.light_reason) for u in context(small).units}
-    assert lights["科区"] == ("黄", "落后序时进度60个百分点")
-    assert lights["司法局"] == ("黄", "落后序时进度66.7个百分点")
+    # 序时进度 counts yearly task 1 for 219/366: 科区 (4 + 0.598) / 5 = 92.0% against 20%;
+    # 司法局 (2 + 0.598) / 3 = 86.6% against 0%
+    assert lights["科区"] == ("黄", "落后序时进度72个百分点")
+    assert lights["司法局"] == ("黄", "落后序时进度86.6个百分点")
     assert lights["库伦旗"][0] == "红"
-    _settings(small, red_overdue=3, yellow_behind=0.7)
+    _settings(small, red_overdue=3, yellow_behind=0.9)
     lights = {u.label: u.light_label for u in context(small).units}
     assert lights["科区"] == "绿" and lights["库伦旗"] == "红" and lights["司法局"] == "绿"
-    assert "完成率低于序时进度超过70%" in context(small).light_rule.text
+    assert "完成率低于序时进度超过90%" in context(small).light_rule.text
+    _settings(small, red_overdue=3, yellow_behind=0.8)
+    lights = {u.label: u.light_label for u in context(small).units}
+    assert lights["科区"] == "绿" and lights["司法局"] == "黄"
 
 
 def test_due_soon_makes_yellow_unless_switched_off(small):
@@ -123,11 +132,18 @@ def test_due_soon_makes_yellow_unless_switched_off(small):
 
 def test_weekly_changes_from_the_ledgers_dates(small):
     ctx = context(small, "weekly", since=D(2020, 7, 30))
-    assert [(c.unit_label, c.task_id, c.before, c.after) for c in ctx.changes] == [
-        ("科区", 4, "推进中", "待审核销号"),
-        ("开鲁县", 3, "推进中", "已销号"),
+    assert [(e.date, e.unit_label, e.task_id, e.kind, e.by, e.state_after) for e in ctx.events] == [
+        ("2020-07-31", "开鲁县", 3, "apply", "钱队长", "待审核销号"),
+        ("2020-08-01", "开鲁县", 3, "confirm", "依法治市办", "已销号"),
+        ("2020-08-03", "科区", 4, "apply", "李科长", "待审核销号"),
     ]
-    assert ctx.changes[1].dates_cn == "2020年7月31日、2020年8月1日"
+    assert ctx.events[0].evidence == ["开政发〔2020〕3号"] and ctx.event_items == 2
+    # a week holding 公安局's extension request (7-20) and its approval (7-22): two events
+    week = context(small, "weekly", as_of=D(2020, 7, 25), since=D(2020, 7, 18))
+    assert [(e.date, e.unit_label, e.action, e.new_due_cn) for e in week.events] == [
+        ("2020-07-20", "公安局", "申请延期", "2020年9月30日"),
+        ("2020-07-22", "公安局", "批准延期", "2020年9月30日"),
+    ]
     assert {(r.unit_label, r.task_id) for r in ctx.new_overdue} == {
         ("科区", 3), ("科区", 5), ("司法局", 4), ("库伦旗", 3), ("库伦旗", 4), ("奈曼旗", 3), ("奈曼旗", 4)
     }
@@ -137,7 +153,10 @@ def test_weekly_changes_from_the_ledgers_dates(small):
 def test_unit_context_categories_and_reasons(small):
     ctx = context(small, "0805", scope="unit", unit_id="kerqin")
     assert [r.task_id for r in ctx.done] == [2]
+    assert [r.task_id for r in ctx.in_progress] == [1, 3]
+    assert [r.task_id for r in ctx.not_started] == [5]
     assert [r.task_id for r in ctx.ongoing] == [1, 3, 5]
+    assert [r.task_id for r in ctx.open] == [1, 3, 5]
     assert [r.task_id for r in ctx.standing] == [4]
     assert [r.task_id for r in ctx.outstanding] == [3, 5]
     assert [r.task_id for r in ctx.leadership] == [1, 2]

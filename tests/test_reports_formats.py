@@ -228,7 +228,7 @@ def test_sandbox_stops_templates_reaching_python(small, cli, tmp_path):
 def test_every_report_has_a_shipped_template_in_every_format():
     from importlib.resources import files
 
-    from fazhi_cli.engine.reports import KINDS
+    from fazhi_cli.engine.report_kinds import KINDS
 
     shipped = files("fazhi_cli") / "templates"
     for kind in KINDS:
@@ -259,8 +259,8 @@ def test_rev_renders_the_workspace_as_it_was(small, cli, tmp_path):
     _, again = render(cli, small, "md", "0805", "--unit", "kerqin", "--rev", first, out=tmp_path / "again.md")
     assert old == again
     assert f"数据版本 {first}" in old.decode("utf-8") and f"数据版本 {second}" in head.decode("utf-8")
-    assert "已销号1项，待审核销号1项" in old.decode("utf-8")
-    assert "已销号2项，待审核销号0项" in head.decode("utf-8")
+    assert "已销号1项，完成率（已销号）20%" in old.decode("utf-8")
+    assert "已销号2项，完成率（已销号）40%" in head.decode("utf-8")
     bad = cli("report", "0805", "--root", small, "--unit", "kerqin", "--rev", "nope", "-o", tmp_path / "x.md")
     assert bad.exit_code == 2 and "找不到提交" in bad.stderr
 

@@ -10,19 +10,24 @@ import typer
 
 from fazhi_cli.cli.common import AsOfOpt, RootOpt, UnitOpt, fail, open_or_exit, resolve_lead, resolve_unit, save_output, view_day
 from fazhi_cli.cli.report import invalid_ledgers
-from fazhi_cli.engine.reports import LEDGER_COLUMNS, UNIT_COLUMNS, ledger_json_row, ledger_table, ledger_table_row, unit_table_row
+from fazhi_cli.engine.report_context import ledger_table
 from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_csv, to_json
+from fazhi_cli.render.report_fields import (
+    INVALID_COLUMNS,
+    LEDGER_COLUMNS,
+    UNIT_COLUMNS,
+    invalid_table_row,
+    ledger_table_row,
+    table_view,
+    unit_table_row,
+)
 
 
 class ExportFormat(str, Enum):
     xlsx = "xlsx"
     csv = "csv"
     json = "json"
-
-
-LEDGER_WIDTHS = (10, 10, 6, 24, 6, 10, 10, 10, 30, 14, 14, 24, 10, 14, 6, 8, 6, 8, 24, 24, 40, 30, 30)
-UNIT_WIDTHS = (6, 16, 8, 8, 8, 8, 8, 8, 8, 10, 10, 6, 30)
 
 
 def export(
@@ -67,24 +72,24 @@ def export(
         make_console(stderr=True).print(
             "警告：以下台账无效，未导出：" + "、".join(i.path for i in invalid) + "（运行 `fazhi check` 查看）", markup=False
         )
+    shown = table_view(view.plan, table)
     if fmt is ExportFormat.json:
-        data = to_json([ledger_json_row(raw, r) for raw, r in zip(table.raw, table.rows)])
-        _emit(data.encode("utf-8"), output, session.ws.root, day, fmt)
+        _emit(to_json(shown.json).encode("utf-8"), output, session.ws.root, day, fmt)
         return
-    records = [ledger_table_row(r) for r in table.rows]
+    records = [ledger_table_row(r) for r in shown.rows]
     if fmt is ExportFormat.csv:
-        keyed = [{label: rec[key] for key, label in LEDGER_COLUMNS} for rec in records]
-        text = to_csv(keyed, [label for _, label in LEDGER_COLUMNS])
+        keyed = [{label: rec[key] for key, label, _ in LEDGER_COLUMNS} for rec in records]
+        text = to_csv(keyed, [label for _, label, _ in LEDGER_COLUMNS])
         _emit(text.encode("utf-8-sig") if output else text.encode("utf-8"), output, session.ws.root, day, fmt)
         return
     from fazhi_cli.render.xlsx_writer import Sheet, build_xlsx  # openpyxl: only for xlsx
 
-    sheets = [
-        Sheet("台账", [label for _, label in LEDGER_COLUMNS], [[rec[key] for key, _ in LEDGER_COLUMNS] for rec in records], LEDGER_WIDTHS),
-        Sheet("汇总", [label for _, label in UNIT_COLUMNS], [[unit_table_row(u)[key] for key, _ in UNIT_COLUMNS] for u in table.units], UNIT_WIDTHS),
-    ]
+    def sheet(name, columns, rows):
+        return Sheet(name, [label for _, label, _ in columns], [[row[key] for key, _, _ in columns] for row in rows], tuple(w for _, _, w in columns))
+
+    sheets = [sheet("台账", LEDGER_COLUMNS, records), sheet("汇总", UNIT_COLUMNS, [unit_table_row(u) for u in shown.units])]
     if invalid and scope != "unit":
-        sheets.append(Sheet("台账无效", ["单位", "台账文件", "主要问题"], [[i.label, i.path, "\n".join(i.problems)] for i in invalid], (16, 24, 80)))
+        sheets.append(sheet("台账无效", INVALID_COLUMNS, [invalid_table_row(i) for i in invalid]))
     who = chosen.label if chosen else "全市"
     _emit(build_xlsx(sheets, f"{who}法治政府建设工作台账（截至{day.isoformat()}）"), output, session.ws.root, day, fmt, chosen)
 

@@ -26,7 +26,8 @@ from fazhi_cli.cli.common import (
     view_day,
     resolve_unit,
 )
-from fazhi_cli.engine.reports import InvalidLedger, ReportSpec, build_report, find_report
+from fazhi_cli.engine.report_context import InvalidLedger, build_report
+from fazhi_cli.engine.report_kinds import ReportSpec, find_report, report_specs
 from fazhi_cli.models.plan import Unit
 from fazhi_cli.render.console import make_console
 from fazhi_cli.store.revision import RevisionError, checkout_revision, current_revision
@@ -54,7 +55,7 @@ def report(
         str,
         typer.Argument(
             help="报送材料：0320 工作方案、0430 自查报告、0805 完成情况报告、1208 年度总结、weekly 周调度、monthly 月通报"
-            "（也可用 work-plan、self-check、completion、summary、bulletin 或中文名称）",
+            "（也可用 work-plan、self-check、completion、summary、bulletin，全角数字，或上述中文名称）",
             show_default=False,
         ),
     ],
@@ -114,18 +115,21 @@ def _run(
     revision: str | None,
 ) -> None:
     from fazhi_cli.render.documents import RenderError, render_report, template_origin  # jinja2: only when rendering
+    from fazhi_cli.render.report_fields import report_context
 
     plan = session.plan
     spec, why = find_report(plan, submission)
     if spec is None:
         fail(why)
-    if since_day is not None and spec.template != "weekly":
-        fail("--since 只用于周调度（weekly）")
+    kind = spec.kind
+    if since_day is not None and not kind.period:
+        periodic = "、".join(f"{s.title}（{s.id}）" for s in report_specs(plan) if s.kind.period)
+        fail(f"--since 只用于{periodic}")
     invalid = invalid_ledgers(session)
     chosen: Unit | None = None
     scope = "office"
     if unit:
-        if spec.template in ("bulletin", "weekly"):
+        if "unit" not in kind.scopes:
             fail(f"{spec.title}是依法治市办对各单位的通报，不按单位生成；牵头单位可用 --lead 生成其牵头任务的{spec.title}")
         chosen, scope = resolve_unit(session, unit), "unit"
         if chosen.id in {i.unit_id for i in invalid}:
@@ -136,7 +140,7 @@ def _run(
             fail(f"{chosen.label}没有承担任何任务，无需报送{spec.title}")
     elif lead:
         (chosen, _), scope = resolve_lead(session, lead), "lead"
-    context = build_report(
+    facts = build_report(
         session.as_of(day),
         spec,
         scope=scope,
@@ -147,6 +151,7 @@ def _run(
         since=since_day,
         generator=f"fazhi {__version__}",
     )
+    context = report_context(plan, facts)
     try:
         data = render_report(context, fmt.value, session.ws.templates_dir)
     except RenderError as exc:

@@ -20,7 +20,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader, 
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
-from fazhi_cli.engine.reports import ReportContext, clean_text, cn_date
+from fazhi_cli.render.report_fields import ReportContext
+from fazhi_cli.render.text import clean_text, cn_date
 from fazhi_cli.render.records import to_json
 
 FORMATS = ("md", "html", "docx", "json")

@@ -34,7 +34,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from fazhi_cli.engine.reports import clean_text
+from fazhi_cli.render.text import clean_text
 
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"

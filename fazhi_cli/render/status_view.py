@@ -13,6 +13,17 @@ ROW_COLUMNS = [
 ]
 
 
+def flag_label(row: Row) -> str:
+    """逾期N天 / 逾期完成 / 临期, or empty."""
+    if row.overdue:
+        return f"逾期{row.days_overdue}天"
+    if row.closed_late:
+        return "逾期完成"
+    if row.due_soon:
+        return "临期"
+    return ""
+
+
 def _style(row: Row) -> str | None:
     if row.overdue:
         return "bold red"
@@ -39,7 +50,7 @@ def print_unit_rows(title: str, rows: list[Row]) -> None:
             r.state_label,
             _due(r),
             r.planned.isoformat() if r.planned else "",
-            r.flag_label(),
+            flag_label(r),
             r.target_summary(),
         ]
         for r in rows
@@ -49,7 +60,7 @@ def print_unit_rows(title: str, rows: list[Row]) -> None:
 
 def print_rows_by_unit(title: str, rows: list[Row]) -> None:
     table_rows = [
-        [r.task.id, r.task.title, r.unit_label, r.state_label, _due(r), r.flag_label(), r.target_summary()] for r in rows
+        [r.task.id, r.task.title, r.unit_label, r.state_label, _due(r), flag_label(r), r.target_summary()] for r in rows
     ]
     print_table(title, ["序号", "任务", "单位", "状态", "完成时限", "提示", "量化目标"], table_rows, [_style(r) for r in rows])
 
@@ -65,7 +76,7 @@ def print_summaries(title: str, summaries: list[UnitSummary], invalid: dict[str,
                 s.counts.get("not_started", 0),
                 s.counts.get("in_progress", 0),
                 s.counts.get("pending_review", 0),
-                s.done,
+                s.closed,
                 f"{s.rate:.0%}",
                 f"{s.expected:.0%}",
                 s.overdue,

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from fazhi_cli.engine.reports import clean_text
+from fazhi_cli.render.text import clean_text
 from fazhi_cli.render.docx_writer import fixed_zip
 
 FONT = "宋体"

@@ -1,6 +1,6 @@
 """`fazhi audit`: for the office — close-outs backfilled long after the date they claim, dates in
 the future, closed entries edited, records that vanished, commits by people not listed as a unit's
-editors. Exit 1 when anything is flagged, so a CI job or a server-side hook can run it."""
+editors, hand edits that break the 销号 rules. Exit 1 when anything is flagged, so a CI job or a server-side hook can run it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from fazhi_cli.render.records import to_csv, to_json
 from fazhi_cli.render.tables import print_table
 from fazhi_cli.core.history import HistoryError, load_history
 
-AUDIT_COLUMNS = ["code", "title", "commit", "date", "author_date", "author", "email", "subject", "unit", "unit_name", "task", "task_title", "path", "message"]
+AUDIT_COLUMNS = ["code", "title", "commit", "date", "author_date", "author", "email", "subject", "unit", "unit_name", "task", "task_title", "path", "rule", "message"]
 
 
 def audit(
@@ -40,8 +40,13 @@ def audit(
     A004 台账、任务条目或其中的记录被删除
     A005 提交作者不在该单位（或依法治市办）的编辑人员名单中
     A006 data/、templates/ 被依法治市办以外的人员修改
+    A007 违反销号规则：手工修改写入了任何命令都不会写入的内容（无佐证的申请销号、
+         需审核的工作区直接 close、确认早于申请、审批早于延期申请、早于方案年度的日期等），
+         说明中给出 fazhi check 的规则代码（如 E312）
 
     A005、A006 以提交前 data/units.yaml 中登记的 editors 为准；未登记任何编辑人员时不检查。
+
+    A007 按该次提交中的方案数据判断，只报告这次提交新出现的违规（提交前已有的不重复报告）。
 
     示例：fazhi audit --since 2020-07-01
     示例：fazhi audit --range origin/main..HEAD --format json
@@ -53,7 +58,7 @@ def audit(
     days = backfill_days if backfill_days is not None else (plan.settings.backfill_days if plan else Settings().backfill_days)
     leads = {tid: set(r.lead) for tid, r in source.book.responsibilities.items()} if plan else {}
     try:
-        history = load_history(source.repo, revisions=revisions, since=day, unit=unit_id, with_rules=True)
+        history = load_history(source.repo, revisions=revisions, since=day, unit=unit_id, with_rules=True, with_plans=True)
     except HistoryError as exc:
         fail(exc.message, EXIT_CANNOT_RUN)
     findings = run_audit(history.commits, backfill_days=days, leads=leads)
@@ -65,6 +70,12 @@ def audit(
         err.print(
             "提示：data/units.yaml 中没有登记任何编辑人员（units[].editors、office.editors），"
             "未检查提交作者（A005、A006）。",
+            markup=False,
+        )
+    unjudged = [c for c in history.commits if c.ledgers and c.plan is None]
+    if unjudged:
+        err.print(
+            f"提示：{len(unjudged)} 次提交时的方案数据有错误或无法读取，这些提交未按销号规则检查（A007）。",
             markup=False,
         )
     if not plan:

@@ -1,8 +1,9 @@
 """Reading the ledgers' history back from git: every commit that touched ledgers/ (and the plan
 files), each ledger version before and after it, parsed the way `fazhi check` parses files.
 
-One `git log` for the commits, one `git cat-file --batch` for all file versions; each version is
-parsed once (by blob id). A version that does not parse is not an error here: it becomes a
+One `git log` for the commits, one `git cat-file --batch-check` to find the plan files of each
+commit, one `git cat-file --batch` for all file versions; each version is parsed once (by blob id),
+and each distinct version of the plan is read once, by the Book's loader (`load_book`). A version that does not parse is not an error here: it becomes a
 “台账无效” change, and the next valid version is compared with the last valid one before it.
 
 Works in a work tree (the workspace may be a sub-folder of the repository) and in a bare
@@ -26,15 +27,18 @@ from fazhi_cli.engine.history import (
 )
 from fazhi_cli.book.book import Book
 from fazhi_cli.book.load import load_book
+from fazhi_cli.book.plan import Plan
 from fazhi_cli.models.ledger import Ledger
 from fazhi_cli.models.plan import UnitsFile
 from fazhi_cli.problems import has_errors
 from fazhi_cli.store.git import GIT_MISSING, ZERO_SHA, GitError, git_available, run_git, run_git_bytes
-from fazhi_cli.store.loader import load_model
+from fazhi_cli.store.loader import load_file, load_model
 from fazhi_cli.store.source import SourceError, TreeSource
 
 LEDGERS, DATA, TEMPLATES = "ledgers", "data", "templates"
 UNITS_FILE = "data/units.yaml"
+# What the Book's loader reads for the plan (store/loader.py load_plan_files).
+PLAN_FILES = (UNITS_FILE, "data/tasks.yaml", "data/phases.yaml", "data/settings.yaml")
 
 
 class HistoryError(Exception):
@@ -302,9 +306,11 @@ def load_history(
     since: dt.date | None = None,
     unit: str | None = None,
     with_rules: bool = False,
+    with_plans: bool = False,
 ) -> History:
     """The ledgers' history, oldest first: for each commit, each ledger's semantic changes (and,
-    `with_rules`, who was allowed to edit what according to data/units.yaml before the commit)."""
+    `with_rules`, who was allowed to edit what according to data/units.yaml before the commit;
+    `with_plans`, the plan as committed in each commit that changed a ledger)."""
     raw = read_log(repo, revisions)
     boundary = shallow_commits(repo)
     skipped = [c.info.sha for c in raw if c.info.sha in boundary]
@@ -312,13 +318,24 @@ def load_history(
     if since is not None:
         raw = [c for c in raw if c.info.commit_day >= since]
     wanted_ledger = None if unit is None else f"{LEDGERS}/{unit}"
+
+    def wanted(path: str) -> bool:
+        return bool(ledger_unit(path)) and (wanted_ledger is None or path.rsplit(".", 1)[0] == wanted_ledger)
+
     blob_ids: list[str] = []
     for commit in raw:
         for path, parents, new in commit.files:
-            if ledger_unit(path) and (wanted_ledger is None or path.rsplit(".", 1)[0] == wanted_ledger):
+            if wanted(path):
                 blob_ids += [*parents, new]
-    versions = _Ledgers(read_blobs(repo, blob_ids))
-    rules = _rules_before(repo, raw) if with_rules else {}
+    # The plan files each commit was judged by: one `cat-file --batch-check` for all of them, and
+    # their contents in the same `cat-file --batch` as the ledgers'.
+    rule_specs = _rule_specs(repo, raw) if with_rules else {}
+    plan_specs = _plan_specs(repo, [c for c in raw if any(wanted(f[0]) for f in c.files)]) if with_plans else {}
+    blob_of = resolve_specs(repo, list(rule_specs.values()) + [s for specs in plan_specs.values() for s in specs.values()])
+    blobs = read_blobs(repo, blob_ids + [b for b in blob_of.values() if b])
+    versions = _Ledgers(blobs)
+    rules = _rules_before(repo, rule_specs, blob_of, blobs)
+    plans = _plans_of(repo, plan_specs, blob_of, blobs)
     fallback: dict[tuple[str, str], Ledger | None] = {}
     out: list[CommitChanges] = []
     for commit in raw:
@@ -330,13 +347,13 @@ def load_history(
                 if path.startswith((f"{DATA}/", f"{TEMPLATES}/")):
                     others.append(path)
                 continue
-            if wanted_ledger is not None and path.rsplit(".", 1)[0] != wanted_ledger:
+            if not wanted(path):
                 continue
             change = _file_change(versions, fallback, path, stem, parents, new)
             if change is not None:
                 ledgers.append(change)
         if ledgers or (others and unit is None):
-            out.append(CommitChanges(commit.info, ledgers, others, rules.get(commit.info.sha)))
+            out.append(CommitChanges(commit.info, ledgers, others, rules.get(commit.info.sha), plans.get(commit.info.sha)))
     return History(out, len(raw), skipped)
 
 
@@ -355,6 +372,7 @@ def _file_change(
     first = results[-1]
     if len(results) == 1:
         return first
+    first.bases = [r.before for r in reversed(results)]
     common = set.intersection(*({c.key() for c in r.changes} for r in results))
     first.changes = [c for c in first.changes if c.key() in common]
     return first if first.changes else None
@@ -399,26 +417,55 @@ def _against(
     )
 
 
-def _rules_before(repo: Repo, commits: list[RawCommit]) -> dict[str, EditorRules | None]:
-    """Per commit: the editors named in data/units.yaml as it stood before the commit (for a first
-    commit, as it stands in that commit). Unreadable versions give None (no author check)."""
+def _rule_specs(repo: Repo, commits: list[RawCommit]) -> dict[str, str]:
+    """Per commit: data/units.yaml as it stood before the commit (for a first commit, in it)."""
     specs: dict[str, str] = {}
     for commit in commits:
         base = commit.info.parents[0] if commit.info.parents else commit.info.sha
         specs[commit.info.sha] = f"{base}:{repo.prefix}{UNITS_FILE}"
-    blob_of = resolve_specs(repo, list(specs.values()))
-    blobs = read_blobs(repo, [b for b in blob_of.values() if b])
-    parsed: dict[str, EditorRules | None] = {}
+    return specs
+
+
+def _plan_specs(repo: Repo, commits: list[RawCommit]) -> dict[str, dict[str, str]]:
+    """Per commit: each plan file as committed in it."""
+    return {c.info.sha: {path: f"{c.info.sha}:{repo.prefix}{path}" for path in PLAN_FILES} for c in commits}
+
+
+def _tree(repo: Repo, revision: str, files: dict[str, str | None], blobs: dict[str, bytes]) -> TreeSource:
+    """The git tree source of a commit, for just these files, with their contents already read."""
+    present = {path: blob for path, blob in files.items() if blob is not None}
+    return TreeSource(repo.cwd, revision, repo.prefix, _files=present, _blobs={b: blobs.get(b, b"") for b in present.values()})
+
+
+def _rules_before(
+    repo: Repo, specs: dict[str, str], blob_of: dict[str, str | None], blobs: dict[str, bytes]
+) -> dict[str, EditorRules | None]:
+    """Per commit: the editors named in data/units.yaml before the commit, read by the plan's own
+    loading function. Unreadable versions give None (no author check)."""
+    parsed: dict[str | None, EditorRules | None] = {None: None}
     out: dict[str, EditorRules | None] = {}
     for sha, spec in specs.items():
         blob = blob_of.get(spec)
-        if blob is None:
-            out[sha] = None
-            continue
         if blob not in parsed:
-            loaded = load_model(Path(UNITS_FILE), UNITS_FILE, UnitsFile, raw=blobs.get(blob, b""))
+            loaded = load_file(_tree(repo, sha, {UNITS_FILE: blob}, blobs), UNITS_FILE, UnitsFile)
             parsed[blob] = editor_rules(loaded.model) if loaded.model is not None and not has_errors(loaded.problems) else None
         out[sha] = parsed[blob]
+    return out
+
+
+def _plans_of(
+    repo: Repo, specs: dict[str, dict[str, str]], blob_of: dict[str, str | None], blobs: dict[str, bytes]
+) -> dict[str, Plan | None]:
+    """Per commit: the plan as committed in it, read by the Book's loader once per distinct version
+    of the plan files. A plan with errors gives None (no rules judged in that commit)."""
+    cache: dict[tuple, Plan | None] = {}
+    out: dict[str, Plan | None] = {}
+    for sha, files in specs.items():
+        ids = {path: blob_of.get(spec) for path, spec in files.items()}
+        key = tuple(sorted(ids.items()))
+        if key not in cache:
+            cache[key] = load_book(_tree(repo, sha, ids, blobs), with_ledgers=False).plan
+        out[sha] = cache[key]
     return out
 
 

@@ -1,14 +1,28 @@
 """`fazhi audit`: what the office should look at in the history of the ledgers. Pure: it reads the
-commits and semantic changes that store/history.py computed, and returns findings with stable codes.
+commits and semantic changes that core/history.py computed, and returns findings with stable codes.
+
+A007 judges each committed ledger version by the one 销号 rule set (engine/rules.py), against the
+plan as committed in the same commit: a violation the commit's version has and the version before
+it did not is the commit's finding, carrying the rule's own code (E312 …) so `audit` and `check`
+name a broken rule the same way.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
-from fazhi_cli.engine.history import CommitChanges, CommitInfo, FileChange, claimed_dates
+from pydantic import BaseModel
+
+from fazhi_cli.book.plan import Plan
+from fazhi_cli.engine.history import SECTIONS, CommitChanges, CommitInfo, FileChange, claimed_dates
+from fazhi_cli.engine.rules import Violation, entry_violations
 from fazhi_cli.engine.state import State, derive
-from fazhi_cli.models.ledger import ACTION_LABELS, Action, LogEntry
+from fazhi_cli.models.ledger import ACTION_LABELS, Action, Entry, Ledger, LogEntry
+from fazhi_cli.models.plan import Task, Unit
+from fazhi_cli.problems import Severity
 
 # Stable codes. Messages are Chinese and may change; codes do not.
 AUDIT_CODES: dict[str, str] = {
@@ -18,6 +32,7 @@ AUDIT_CODES: dict[str, str] = {
     "A004": "记录消失：台账、任务条目或其中的记录被删除",
     "A005": "提交作者不是该单位台账的编辑人员",
     "A006": "方案数据被依法治市办以外的人员修改",
+    "A007": "违反销号规则",
 }
 
 CLOSE_OUT_ACTIONS = (Action.APPLY, Action.CLOSE, Action.CONFIRM)
@@ -34,6 +49,7 @@ class Finding:
     task: int | None
     message: str
     path: str | None = None
+    rule: str | None = None  # A007: the code of the broken rule (E312 …), as `fazhi check` reports it
 
     @property
     def title(self) -> str:
@@ -52,6 +68,7 @@ class Finding:
             "unit": self.unit,
             "task": self.task,
             "path": self.path,
+            "rule": self.rule,
             "message": self.message,
         }
 
@@ -71,6 +88,7 @@ def audit(
             if check_authors:
                 findings += _authors(item, change, leads or {})
             findings += _changes(item.commit, change, backfill_days)
+            findings += rule_findings(item.commit, change, item.plan)
         if check_authors:
             findings += _plan_files(item)
     return findings
@@ -119,6 +137,110 @@ def _changes(commit: CommitInfo, fc: FileChange, backfill_days: int) -> list[Fin
             closed = derive(before_entry).closed_date
             add("A003", change.task, f"任务{change.task}已于 {closed} 销号，未经重新打开即被修改：{change.message}")
     return out
+
+
+# --- A007: the 销号 rules -------------------------------------------------------------------
+
+
+def rule_findings(commit: CommitInfo, fc: FileChange, plan: Plan | None) -> list[Finding]:
+    """A007: for each task entry the commit changed, the rule violations its version has that the
+    version before it (in every parent) did not. A violation is matched by its code and the item it
+    is on, not the item's position, so moving items does not make old violations new."""
+    after = fc.after
+    if plan is None or after is None:
+        return []
+    unit = plan.units.get(after.unit)
+    if unit is None:
+        return []  # E301, reported by `fazhi check`; no rules can be judged without the unit
+    bases = fc.base_versions
+    out: list[Finding] = []
+    for task_id in sorted(after.tasks):
+        task = plan.tasks.get(task_id)
+        entry = after.tasks[task_id] or Entry()
+        olds = [_entry(base, task_id) for base in bases]
+        if task is None or any(old == entry for old in olds):
+            continue
+        seen = [Counter(_key(old, v) for v in _flagged(plan, task, unit, old)) for old in olds if old is not None]
+        was = Counter() if len(seen) < len(olds) else _union(seen)
+        counts: Counter = Counter()
+        for v in _flagged(plan, task, unit, entry):
+            key = _key(entry, v)
+            counts[key] += 1
+            if counts[key] <= was[key]:
+                continue
+            out.append(
+                Finding(
+                    "A007",
+                    commit,
+                    fc.unit,
+                    task_id,
+                    f"{v.code} {v.message}（{unit.label} 任务{task_id}，{_place(task_id, v.where)}）",
+                    fc.path,
+                    v.code,
+                )
+            )
+    return out
+
+
+def _entry(ledger: Ledger | None, task_id: int) -> Entry | None:
+    if ledger is None:
+        return None
+    return ledger.tasks.get(task_id, Entry()) or Entry()
+
+
+def _union(counters: list[Counter]) -> Counter:
+    """A violation is old if any parent had it (a merge brings in what its branches recorded)."""
+    out: Counter = Counter()
+    for c in counters:
+        out |= c
+    return out
+
+
+def _flagged(plan: Plan, task: Task, unit: Unit, entry: Entry | None) -> list[Violation]:
+    """The violations no fazhi command could have written: every error, and a date before the plan's
+    year (W304; the commands refuse it, while a date after the year is only warned about)."""
+    if entry is None:
+        return []
+    return [
+        v
+        for v in entry_violations(plan, task, unit, entry)
+        if v.severity is Severity.ERROR or (v.code == "W304" and _year_of(_value_at(entry, v.where)) < plan.year)
+    ]
+
+
+def _key(entry: Entry, v: Violation) -> tuple:
+    """The violation's code and what it is on: the item itself (not its index), and the field."""
+    where = v.where
+    if len(where) >= 2 and where[0] in SECTIONS and isinstance(where[1], int):
+        item = getattr(entry, where[0])[where[1]]
+        return (v.code, where[0], _dump(item), where[2:])
+    return (v.code, where, _dump(_value_at(entry, where)))
+
+
+def _value_at(entry: Entry, where: tuple) -> Any:
+    value: Any = entry
+    for step in where:
+        value = value[step] if isinstance(step, int) else getattr(value, step, None)
+    return value
+
+
+def _year_of(value: Any) -> int:
+    year = getattr(value, "year", None)
+    return year if isinstance(year, int) else 10_000
+
+
+def _dump(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _place(task_id: int, where: tuple) -> str:
+    """tasks.20.log[1].date — where in the ledger the rule is broken."""
+    text = f"tasks.{task_id}"
+    for step in where:
+        text += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return text
 
 
 def _authors(item: CommitChanges, fc: FileChange, leads: dict[int, set[str]]) -> list[Finding]:
@@ -180,4 +302,4 @@ def summary(findings: list[Finding]) -> str:
     return "，".join(f"{code} {AUDIT_CODES[code].split('：')[0]} {n} 项" for code, n in sorted(counts.items()))
 
 
-__all__ = ["AUDIT_CODES", "Finding", "audit", "summary"]
+__all__ = ["AUDIT_CODES", "Finding", "audit", "rule_findings", "summary"]

@@ -1,6 +1,6 @@
 """What a commit changed in a ledger, in the plan's terms: compare two parsed versions of a ledger.
 
-Pure functions and plain data. The git side (which versions, which commits) is store/history.py;
+Pure functions and plain data. The git side (which versions, which commits) is core/history.py;
 because we compare parsed ledgers rather than CLI trailers, a hand edit in a text editor shows up
 exactly like a `fazhi close`.
 """
@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.state import STATE_LABELS, State, all_evidence, derive, evidence_label
 from fazhi_cli.models.ledger import ACTION_LABELS, Decision, Entry, EvidenceFile, Extension, Ledger, LogEntry, Progress, Record, WorkPlan
 
@@ -114,7 +115,7 @@ class Change:
         }
 
 
-# --- commits and the ledgers they touched (filled in by store/history.py) -----------------------
+# --- commits and the ledgers they touched (filled in by core/history.py) -----------------------
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,13 @@ class FileChange:
     after_status: str
     problem: str | None  # why the new version is invalid
     changes: list[Change]
+    # The last valid version in each parent (a merge has several; None where none is known).
+    # Empty: just `before`.
+    bases: list[Ledger | None] = field(default_factory=list)
+
+    @property
+    def base_versions(self) -> list[Ledger | None]:
+        return self.bases or [self.before]
 
 
 @dataclass
@@ -183,6 +191,7 @@ class CommitChanges:
     ledgers: list[FileChange]
     other_paths: list[str]  # plan files (data/, templates/) the commit touched
     rules: "EditorRules | None" = None  # who might edit what, as data/units.yaml said before the commit
+    plan: Plan | None = None  # the plan as committed in this commit (None: not read, or has errors)
 
 
 @dataclass(frozen=True)

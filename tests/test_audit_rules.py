@@ -114,8 +114,8 @@ def test_reopen_dated_in_the_year_before_the_plan(repo, cli):
     rows = audit_rows(cli, repo)
     # Out of order in the log, and before the plan's year (which no command would have written).
     assert [r["code"] for r in rows] == ["A007", "A007"]
-    assert sorted(a007(rows)) == [("E314", "kerqin", 20, sha), ("W304", "kerqin", 20, sha)]
-    assert any("日期 2019-01-01 不在方案年度（2020年）内" in r["message"] for r in rows)
+    assert sorted(a007(rows)) == [("E314", "kerqin", 20, sha), ("E319", "kerqin", 20, sha)]
+    assert any("日期 2019-01-01 早于方案年度（2020年）" in r["message"] for r in rows)
 
 
 def test_violations_already_on_record_are_not_reported_again(repo, cli):

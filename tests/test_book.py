@@ -85,7 +85,7 @@ def test_a_second_request_after_an_approved_one_is_judged_by_the_new_deadline():
 def test_value_and_year_rules():
     records = [{"target": "random-inspection", "date": "2020-06-30", "value": 101}, {"target": "random-inspection", "date": "2019-06-30", "value": 50}]
     found = violations({"records": records}, task=18, unit="shichangju")
-    assert found == [("E318", ("records", 0, "value")), ("W304", ("records", 1, "date"))]
+    assert found == [("E318", ("records", 0, "value")), ("E319", ("records", 1, "date"))]
 
 
 def test_the_review_setting_decides_whether_close_is_allowed():

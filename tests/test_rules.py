@@ -3,7 +3,7 @@ a stable code, not a byte changed) and reported on the hand-edit path (`fazhi ch
 
 Rules: the 销号 state machine and its dates (E307, E312–E316), evidence (R205/E317, E305), values
 (R207/E318, E103), one file per unit and one entry per task (E302, E309–E311, R105), dates in the
-plan year (R206/W304).
+plan year (R206/E319, W304 after it).
 """
 
 from __future__ import annotations
@@ -148,8 +148,14 @@ def test_reopen_dated_before_the_plan_year_is_refused(ws, cli):
     refused(cli, ws, "reopen", "20", "--unit", "kerqin", "--reason", "复查", "--date", "2019-01-01", code="R206")
 
 
-def test_hand_written_date_outside_the_plan_year_is_a_warning(ws, cli):
+def test_hand_written_date_before_the_plan_year_is_an_error(ws, cli):
     hand_written(ws, "unit: kerqin\ntasks:\n  20:\n    progress:\n      - {date: 2019-12-31, note: 部署}\n")
+    has(cli, ws, "E319", 5)
+    assert cli("check", "--root", ws).exit_code == 1
+
+
+def test_hand_written_date_after_the_plan_year_is_a_warning(ws, cli):
+    hand_written(ws, "unit: kerqin\ntasks:\n  20:\n    progress:\n      - {date: 2021-01-04, note: 补充材料}\n")
     has(cli, ws, "W304", 5)
     assert cli("check", "--root", ws).exit_code == 0
     assert cli("check", "--root", ws, "--strict").exit_code == 1

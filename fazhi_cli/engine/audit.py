@@ -197,14 +197,14 @@ def _union(counters: list[Counter]) -> Counter:
 
 
 def _flagged(plan: Plan, task: Task, unit: Unit, entry: Entry | None) -> list[Violation]:
-    """The violations no fazhi command could have written: every error, and a date before the plan's
-    year (W304; the commands refuse it, while a date after the year is only warned about)."""
+    """The violations no fazhi command could have written: every error (a date before the plan's
+    year is one, E319; a date after it is only warned about, as the commands allow it)."""
     if entry is None:
         return []
     return [
         v
         for v in entry_violations(plan, task, unit, entry)
-        if v.severity is Severity.ERROR or (v.code == "W304" and _year_of(_value_at(entry, v.where)) < plan.year)
+        if v.severity is Severity.ERROR
     ]
 
 
@@ -223,10 +223,6 @@ def _value_at(entry: Entry, where: tuple) -> Any:
         value = value[step] if isinstance(step, int) else getattr(value, step, None)
     return value
 
-
-def _year_of(value: Any) -> int:
-    year = getattr(value, "year", None)
-    return year if isinstance(year, int) else 10_000
 
 
 def _dump(value: Any) -> str:

@@ -12,7 +12,8 @@ version. The rules:
 - an extension is requested before the deadline in force (E316); a decision comes with its date,
   on or after the request, and only one request awaits a decision at a time (E315);
 - a measured value is a real number in its range: a rate 0–100, a count or time limit ≥ 0 (E318);
-- dates lie in the plan's year (W304, a warning: work for the plan may start late the year before).
+- dates lie in the plan's year: before it an error, as the commands refuse it (E319); after it a
+  warning (W304: a late close-out may be recorded in January).
 """
 
 from __future__ import annotations
@@ -153,6 +154,8 @@ def dated_places(entry: Entry) -> list[tuple[tuple, dt.date]]:
 def _year_rules(plan: Plan, entry: Entry) -> list[Violation]:
     out = []
     for where, day in dated_places(entry):
-        if day.year != plan.year:
+        if day.year < plan.year:
+            out.append(Violation("E319", where, f"日期 {day} 早于方案年度（{plan.year}年）；本台账只记录 {plan.year} 年度方案的工作，请检查年份"))
+        elif day.year > plan.year:
             out.append(Violation("W304", where, f"日期 {day} 不在方案年度（{plan.year}年）内；请检查年份", Severity.WARNING))
     return out

@@ -7,6 +7,7 @@ that a clerk who saved a ledger as ANSI from Notepad gets a line number and a wa
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 from fazhi_cli.problems import Problem, error
@@ -21,8 +22,9 @@ class Decoded:
 
     text: str
     encoding: str  # "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be"
-    newline: str  # "\n" or "\r\n" (the file's dominant ending)
+    newline: str  # "\n", "\r\n" or "\r" (the file's dominant ending)
     bom: bool
+    endings: tuple[str, ...] | None = None  # each line's own ending, in order (None: all `newline`)
 
 
 def decode(raw: bytes, path: str) -> tuple[Decoded | None, list[Problem]]:
@@ -87,19 +89,26 @@ def _finish(text: str, encoding: str, bom: bool, path: str) -> tuple[Decoded | N
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [error(path, line, None, "E003", "文件含有 NUL 字符，看起来是二进制文件而不是 YAML 文本")]
-    crlf = text.count("\r\n")
-    lf = text.count("\n") - crlf
-    newline = "\r\n" if crlf > lf else "\n"
+    endings = tuple(m.group() for m in _ENDING.finditer(text))
+    counts = {e: endings.count(e) for e in ("\n", "\r\n", "\r")}
+    newline = max(counts, key=lambda e: (counts[e], e == "\n"))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     for number, line in enumerate(text.split("\n"), start=1):
         if len(line) > MAX_LINE_CHARS:
             return None, [error(path, number, None, "E013", f"第 {number} 行过长（{len(line)} 个字符，上限 {MAX_LINE_CHARS}），请拆成多行")]
-    return Decoded(text, encoding, newline, bom), []
+    return Decoded(text, encoding, newline, bom, endings), []
 
 
-def encode(text: str, like: Decoded) -> bytes:
-    """Encode normalised text back with the original BOM, encoding and line ending."""
-    if like.newline != "\n":
+_ENDING = re.compile(r"\r\n|\r|\n")
+
+
+def encode(text: str, like: Decoded, endings: list[str] | None = None) -> bytes:
+    """Encode normalised text back with the original BOM, encoding and line ending; `endings`
+    gives each line's own ending (else every line gets `like.newline`)."""
+    if endings is not None:
+        parts = text.split("\n")
+        text = "".join(part + (endings[i] if i < len(endings) else like.newline) for i, part in enumerate(parts[:-1])) + parts[-1]
+    elif like.newline != "\n":
         text = text.replace("\n", like.newline)
     encoding = like.encoding
     data = text.encode("utf-8" if encoding == "utf-8-sig" else encoding)

@@ -231,7 +231,7 @@ def render_edit(
     new_lines, _ = _split(new)
     noop_lines, _ = _split(noop)
     new_parsed = _parse_or_refuse(new, shown, "修改后的内容未通过检查")
-    final_lines, final_parsed = _merge_checked(source, noop_lines, new_lines, new_parsed, shown)
+    final_lines, final_parsed, origins = _merge_checked(source, noop_lines, new_lines, new_parsed, shown)
     if not _same(root, final_parsed.data):  # ruamel wrote something that reads back differently
         raise EditRefused(
             [error(shown, None, None, UNSAFE_CODE, "修改后的内容读回时与要写入的不一致（YAML 写法的特殊情况），未写入任何内容")]
@@ -241,7 +241,7 @@ def render_edit(
         raise EditRefused(problems)
     text = _join(final_lines, source.final_newline)
     try:
-        data = encode(text, source.decoded)
+        data = encode(text, source.decoded, _line_endings(source, final_lines, origins))
     except UnicodeEncodeError as exc:
         raise EditRefused(
             [error(shown, None, None, UNSAFE_CODE, f"修改后的内容含有无法保存的字符（{exc.reason}），未写入任何内容")]
@@ -253,6 +253,22 @@ def render_edit(
             [error(shown, p.line, p.column, UNSAFE_CODE, f"修改后的文件将无法读取（{p.message}），未写入任何内容") for p in problems]
         )
     return data
+
+
+def _line_endings(source: _Source, final: list[str], origins: list[int | None]) -> list[str] | None:
+    """Each final line's ending: an untouched line keeps its own, a changed one takes the ending
+    of the line it replaces, a new one the file's dominant ending."""
+    old = source.decoded.endings
+    if old is None or all(e == source.decoded.newline for e in old):
+        return None
+    out = [old[i] if i is not None and i < len(old) else source.decoded.newline for i in origins]
+    for j in range(1, len(out)):  # "\r" then an empty line ending "\n" would read back as one "\r\n"
+        if out[j - 1] == "\r" and final[j] == "" and out[j] == "\n":
+            if origins[j - 1] is not None and final[j - 1] == source.lines[origins[j - 1]]:
+                out[j] = "\r"
+            else:
+                out[j - 1] = "\r\n"
+    return out
 
 
 def ruamel_roundtrip(text: str) -> str:
@@ -520,19 +536,19 @@ class _Conflict(Exception):
 
 def _merge_checked(
     source: _Source, noop: list[str], new: list[str], new_parsed: Parsed, shown: str
-) -> tuple[list[str], Parsed]:
+) -> tuple[list[str], Parsed, list[int | None]]:
     """Merge, then make sure the merged text means exactly what ruamel dumped."""
     wanted = repr(new_parsed.data)
     failure: Problem | None = None
     for slide in (True, False):
         try:
-            lines = _merge(source.lines, noop, new, slide=slide)
+            lines, origins = _merge(source.lines, noop, new, slide=slide)
         except _Conflict as conflict:
             failure = error(shown, conflict.line, None, UNSAFE_CODE, conflict.message)
             continue
         parsed, problems = parse_yaml(_join(lines, True), shown)
         if parsed is not None and not has_errors(problems) and repr(parsed.data) == wanted:
-            return lines, parsed
+            return lines, parsed, origins
         if failure is None:
             failure = error(
                 shown, None, None, UNSAFE_CODE,
@@ -559,8 +575,9 @@ def _comment_part(line: str) -> str | None:
     return line[at:].strip() if at >= 0 else None
 
 
-def _merge(orig: list[str], noop: list[str], new: list[str], *, slide: bool) -> list[str]:
-    """Apply the edit noop → new to `orig` (whose lines noop may restyle: the drift)."""
+def _merge(orig: list[str], noop: list[str], new: list[str], *, slide: bool) -> tuple[list[str], list[int | None]]:
+    """Apply the edit noop → new to `orig` (whose lines noop may restyle: the drift). Also
+    returns, for each line, the orig line it keeps or replaces in place (None: a new line)."""
     n = len(noop)
     line_to_orig: list[int | None] = [None] * n
     region_of: list[_Region | None] = [None] * n
@@ -650,15 +667,19 @@ def _merge(orig: list[str], noop: list[str], new: list[str], *, slide: bool) -> 
         operations.append((at, at, 0, lines))
     operations.sort(key=lambda op: (op[0], op[2]))
     out: list[str] = []
+    origins: list[int | None] = []
     cursor = 0
     for start, end, _, lines in operations:
         if start < cursor:
             raise _Conflict(start + 1, f"第 {start + 1} 行附近的修改相互重叠，无法安全合并")
         out.extend(orig[cursor:start])
+        origins.extend(range(cursor, start))
         out.extend(lines)
+        origins.extend(start + k if start + k < end else None for k in range(len(lines)))
         cursor = end
     out.extend(orig[cursor:])
-    return out
+    origins.extend(range(cursor, len(orig)))
+    return out, origins
 
 
 def _anchor(boundary: int, noop: list[str], line_to_orig: list[int | None], region_of: list[_Region | None]) -> int:

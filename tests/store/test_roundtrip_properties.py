@@ -265,3 +265,74 @@ def test_restyled_constructs_elsewhere_are_kept_byte_for_byte(generated, wild, n
     new_text = out.decode("utf-8")
     assert new_text.endswith("\n") == final_newline
     check_only_task_changed(text, header, entries, trailer, task_id, new_text if final_newline else new_text + "\n", note)
+
+
+# --- mixed LF / CRLF / CR-only line endings -------------------------------------------------------
+
+
+def with_endings(text: str, endings: list[str]) -> bytes:
+    lines = text.split("\n")[:-1]
+    chosen = [endings[i % len(endings)] for i in range(len(lines))]
+    for i in range(1, len(lines)):  # "\r" then an empty line ending "\n" would read as one "\r\n"
+        if chosen[i - 1] == "\r" and lines[i] == "" and chosen[i] == "\n":
+            chosen[i] = "\r"
+    return "".join(line + chosen[i] for i, line in enumerate(lines)).encode("utf-8")
+
+
+def split_keeping_endings(data: bytes) -> list[bytes]:
+    import re
+
+    return re.findall(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", data)
+
+
+@SETTINGS
+@given(
+    ledger(),
+    st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1, max_size=5),
+    st.integers(1, 61),
+    note_text,
+    st.data(),
+)
+def test_edit_keeps_every_untouched_line_ending_byte_for_byte(generated, endings, new_id, note, data):
+    """Whatever mix of LF, CRLF and CR-only the file has (CR-only included), the lines outside
+    task N keep their bytes, endings and all; only task N's lines change."""
+    text, header, entries, trailer = generated
+    existing = [tid for tid, _ in entries]
+    task_id = data.draw(st.sampled_from(existing)) if existing and data.draw(st.booleans()) else new_id
+    raw = with_endings(text, endings)
+
+    def mutate(root):
+        append_item(entry_map(root, task_id), "progress", {"date": dt.date(2020, 7, 31), "note": note})
+
+    out = render_edit(raw, "g.yaml", mutate, Scope.entry(task_id))
+    old_lines, new_lines = split_keeping_endings(raw), split_keeping_endings(out)
+    before = [line for tid, chunk in entries if tid < task_id for line in chunk]
+    after = [line for tid, chunk in entries if tid > task_id for line in chunk] + trailer
+    prefix = len(header) + len(before) - (1 if header[-1] == "tasks: {}" else 0)
+    assert new_lines[:prefix] == old_lines[:prefix]
+    if after:
+        assert new_lines[len(new_lines) - len(after):] == old_lines[len(old_lines) - len(after):]
+    normalised = out.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    check_only_task_changed(text, header, entries, trailer, task_id, normalised, note)
+
+
+def test_cr_only_ledger_edit_keeps_cr_only():
+    raw = b"unit: kerqin\rtasks:\r  7:\r    plan:\r      owner: \xe6\x9d\x8e\xe5\x9b\x9b\r  9: {}\r"
+
+    def mutate(root):
+        append_item(entry_map(root, 8), "progress", {"date": dt.date(2020, 7, 31), "note": "进展"})
+
+    out = render_edit(raw, "g.yaml", mutate, Scope.entry(8))
+    assert b"\n" not in out and out.startswith(raw[: raw.index(b"  9:")])
+    assert out.endswith(b"  9: {}\r") and b"  8:\r" in out
+
+
+def test_mixed_ledger_edit_of_task_8_keeps_tasks_7_and_9_bytes():
+    raw = b"unit: kerqin\r\ntasks:\n  7:\r\n    plan:\n      owner: a\r\n  8:\n    plan:\r\n      owner: b\n  9:\r\n    plan:\n      owner: c\r\n"
+
+    def mutate(root):
+        append_item(entry_map(root, 8), "progress", {"date": dt.date(2020, 7, 31), "note": "进展"})
+
+    out = render_edit(raw, "g.yaml", mutate, Scope.entry(8))
+    assert out.startswith(b"unit: kerqin\r\ntasks:\n  7:\r\n    plan:\n      owner: a\r\n  8:\n    plan:\r\n      owner: b\n")
+    assert out.endswith(b"  9:\r\n    plan:\n      owner: c\r\n")

@@ -4,6 +4,9 @@ ledger saved as GBK converted on request."""
 from __future__ import annotations
 
 import json
+import os
+
+import pytest
 
 from git_helpers import git, new_workspace_repo
 
@@ -98,3 +101,29 @@ def test_schema_writes_editor_schemas_that_data_files_point_to(ws, cli):
     ledger = json.loads((ws / "schemas" / "ledger.schema.json").read_text(encoding="utf-8"))
     assert set(ledger["properties"]) == {"unit", "tasks"}
     assert "apply" in json.dumps(ledger["$defs"]["Action"])
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        ("unit: kerqin\ntasks: {}\n# " + "长" * 1_200_000 + "\n").encode("utf-8"),  # over 2 MB
+        "unit: kerqin\ntasks: {}\n# 注释\x00\n".encode("utf-8"),  # a NUL
+        ("unit: kerqin\ntasks: {}\n# " + "行" * 10_000 + "\n").encode("utf-8"),  # a 10,000-char line
+    ],
+    ids=["over-2mb", "nul", "long-line"],
+)
+def test_fix_encoding_never_converts_valid_utf8(ws, cli, content):
+    target = ws / "ledgers" / "big.yaml"
+    target.write_bytes(content)
+    result = cli("fix-encoding", target)
+    assert result.exit_code == 0, result.stderr
+    assert "已是 UTF-8" in result.stdout and "转换为 UTF-8" not in result.stdout
+    assert target.read_bytes() == content
+
+
+def test_fix_encoding_refuses_a_directory_and_a_fifo(ws, cli):
+    fifo = ws / "ledgers" / "pipe.yaml"
+    os.mkfifo(fifo)
+    for target in (fifo, ws / "ledgers"):
+        result = cli("fix-encoding", target)
+        assert result.exit_code == 2 and "不是普通文件" in result.stderr

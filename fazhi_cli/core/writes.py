@@ -9,6 +9,7 @@ comes back.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,10 +75,9 @@ def find_unit(book: Book, text: str) -> Unit:
 def find_task(book: Book, text: str | int) -> Task:
     tasks = book.plan.tasks
     raw = str(text).strip().translate(_FULL_WIDTH_DIGITS).removeprefix("任务").removeprefix("#").strip()
-    try:
-        number = int(raw)
-    except ValueError:
+    if not _ASCII_NUMBER.fullmatch(raw):  # int() would also take "1_0", "+3" and other scripts' digits
         raise refuse("R103", f"任务编号“{text}”不是数字；任务按分解表序号（1–{max(tasks)}）指定") from None
+    number = int(raw)
     task = tasks.get(number)
     if task is None:
         raise refuse("R103", f"任务 {number} 不存在；任务序号为 1–{max(tasks)}，运行 `fazhi tasks` 查看")
@@ -85,6 +85,8 @@ def find_task(book: Book, text: str | int) -> Task:
 
 
 _FULL_WIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}
+_ASCII_NUMBER = re.compile(r"[0-9]{1,6}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def find_lead(book: Book, text: str) -> tuple[Unit, list[int]]:
@@ -144,8 +146,11 @@ def parse_day(text: str | dt.date | None, what: str, today: dt.date) -> dt.date:
         return today
     if isinstance(text, dt.date):
         return text
+    cleaned = text.strip().translate(_FULL_WIDTH_DIGITS)
     try:
-        return dt.date.fromisoformat(text.strip().translate(_FULL_WIDTH_DIGITS))
+        if not _ISO_DAY.fullmatch(cleaned):  # fromisoformat also takes 20200301 and 2020-W10-1
+            raise ValueError(cleaned)
+        return dt.date.fromisoformat(cleaned)
     except ValueError:
         raise refuse("R206", f"{what}“{text}”无效，应为 YYYY-MM-DD 格式的真实日期，如 2020-07-31") from None
 

@@ -10,7 +10,7 @@ import typer
 
 from fazhi_cli.book.book import Book
 from fazhi_cli.cli.common import EXIT_PROBLEMS, open_or_exit, print_problems, today
-from fazhi_cli.core.writes import Refusal, WriteResult
+from fazhi_cli.core.writes import CommitFailure, Refusal, WriteResult
 from fazhi_cli.render.console import make_console
 
 
@@ -34,5 +34,8 @@ def show_result(result: WriteResult) -> None:
         make_console().print(f"已记录：{what}{result.summary} → {result.shown}", markup=False)
     else:
         make_console().print(f"没有变化：{result.shown} 已是所要的内容", markup=False)
+    if isinstance(result.commit_warning, CommitFailure):
+        err.print(f"错误：{result.commit_warning}", markup=False)
+        raise typer.Exit(EXIT_PROBLEMS)
     if result.commit_warning:
         err.print(f"警告：{result.commit_warning}", markup=False)

@@ -3,6 +3,7 @@ looked up and hashed here. Every bad item is reported at once, with what is acce
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fazhi_cli.book.book import Book
@@ -11,7 +12,7 @@ from fazhi_cli.engine.evidence import ACCEPTED, classify_text, file_problem
 from fazhi_cli.models.ledger import Evidence, EvidenceFile
 from fazhi_cli.models.plan import Unit
 from fazhi_cli.problems import Problem, refusal
-from fazhi_cli.store.files import file_sha256, inside
+from fazhi_cli.store.files import file_sha256, inside, kind_of
 
 
 def parse_evidence(book: Book, unit: Unit, values: list[str] | None, cwd: Path | None = None) -> list[Evidence]:
@@ -34,7 +35,15 @@ def parse_evidence(book: Book, unit: Unit, values: list[str] | None, cwd: Path |
             continue
         candidate = Path(text)
         bases = [candidate] if candidate.is_absolute() else [(cwd or Path.cwd()) / candidate, root / candidate]
+        present = next((c for c in bases if os.path.lexists(c)), None)
+        kind = kind_of(present) if present is not None else None
+        if kind is not None:
+            problems.append(refusal("R205", f"佐证材料“{text}”是{kind}，不是普通文件；请登记具体的文件（如 PDF、图片）"))
+            continue
         found = next((c for c in bases if c.is_file()), None)
+        if found is not None and os.path.islink(found):
+            problems.append(refusal("R205", f"佐证材料“{text}”是符号链接；请把文件本身复制到 evidence/{unit.id}/ 下再登记"))
+            continue
         if found is None:
             problems.append(refusal("R205", f"佐证材料文件“{text}”不存在；请确认路径（相对于当前目录或工作区），或改填文号、网址"))
             continue

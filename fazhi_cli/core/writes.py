@@ -296,7 +296,17 @@ def commit_change(book: Book, paths: list[Path], action: str, unit: Unit | None,
     try:
         return commit_paths(root, paths, subject, trailers), None
     except GitError as exc:
-        return None, f"台账已保存，但未能提交到 git：{exc.message}"
+        shown = " ".join(book.ws.relative(p) for p in paths)
+        return None, CommitFailure(
+            f"台账已保存，但未能提交到 git：{exc.message}\n"
+            f"修改仍保留在文件中（未暂存、未提交）：{shown}；排除上述问题后可运行\n"
+            f"  git add -- {shown}\n  git commit -m \"{subject}\"\n提交"
+        )
+
+
+class CommitFailure(str):
+    """A commit warning that means git was asked and failed: the command exits 1 (the change
+    stays on disk, unstaged). A plain str warning (git not installed) does not."""
 
 
 def cited_files(book: Book, decision: Decision | None) -> list[Path]:
@@ -307,7 +317,10 @@ def cited_files(book: Book, decision: Decision | None) -> list[Path]:
     for _, item in decision.append:
         for evidence in item.get("evidence", []):
             if isinstance(evidence, dict) and "path" in evidence:
-                path = book.ws.root / evidence["path"]
-                if path.is_file() and path not in out:
+                relative = str(evidence["path"])
+                if not relative.startswith("evidence/") or ".." in relative.split("/"):
+                    continue  # only evidence/ is ever staged with a ledger (never data/, .git/…)
+                path = book.ws.root / relative
+                if path.is_file() and not path.is_symlink() and path not in out:
                     out.append(path)
     return out

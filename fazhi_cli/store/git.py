@@ -5,9 +5,13 @@ We call the git command line: it is what every user's repository already has.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
+
+import filelock
 
 
 GIT_MISSING = "找不到 git 命令：请安装 Git（https://git-scm.com），并确认在命令行中可以运行 git"
@@ -52,17 +56,59 @@ def git_missing_in(root: Path) -> str | None:
     return None
 
 
+def git_timeout() -> float:
+    """Seconds any one git command may take (`FAZHI_GIT_TIMEOUT`, default 120): a hook that
+    sleeps or waits for input is reported, not waited for."""
+    try:
+        return max(0.1, float(os.environ.get("FAZHI_GIT_TIMEOUT", "120")))
+    except ValueError:
+        return 120.0
+
+
+def _run(argv: list[str], root: Path, input_bytes: bytes | None) -> subprocess.CompletedProcess:
+    """Run git in its own process group; past the timeout the whole group (hooks included) is
+    stopped with SIGTERM, so git removes its own lock files, then killed."""
+    limit = git_timeout()
+    try:
+        proc = subprocess.Popen(
+            argv, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=os.name != "nt",
+        )
+    except OSError as exc:
+        raise GitError(f"无法运行 git：{exc.strerror or exc}") from exc
+    try:
+        out, err = proc.communicate(input_bytes, timeout=limit)
+    except subprocess.TimeoutExpired:
+        _stop(proc)
+        raise GitError(
+            f"git {' '.join(a for a in argv[1:] if not a.startswith('-'))[:40]} 超过 {limit:g} 秒仍未结束，已停止"
+            "（可能是 pre-commit 等钩子卡住或在等待输入）"
+        ) from None
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 2.0), (getattr(signal, "SIGKILL", signal.SIGTERM), 5.0)):
+        try:
+            if os.name != "nt":
+                os.killpg(proc.pid, sig)
+            else:
+                proc.kill()
+        except OSError:
+            pass
+        try:
+            proc.communicate(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def run_git(root: Path, *args: str, check: bool = True, input_text: str | None = None) -> subprocess.CompletedProcess:
     if not git_available():
         raise GitError(GIT_MISSING)
-    result = subprocess.run(
-        ["git", "-c", "core.quotepath=off", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        input=input_text,
+    raw = _run(["git", "-c", "core.quotepath=off", *args], root, input_text.encode("utf-8") if input_text is not None else None)
+    result = subprocess.CompletedProcess(
+        raw.args, raw.returncode, raw.stdout.decode("utf-8", "replace"), raw.stderr.decode("utf-8", "replace")
     )
     if check and result.returncode != 0:
         raise GitError(f"git {' '.join(args[:2])} 失败：{(result.stderr or result.stdout).strip()}")
@@ -73,7 +119,7 @@ def run_git_bytes(root: Path, *args: str, input_bytes: bytes | None = None, chec
     """Like run_git, but stdout as bytes: file contents are read as stored, never re-decoded."""
     if not git_available():
         raise GitError(GIT_MISSING)
-    result = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=root, capture_output=True, input=input_bytes)
+    result = _run(["git", "-c", "core.quotepath=off", *args], root, input_bytes)
     if check and result.returncode != 0:
         error = result.stderr.decode("utf-8", errors="replace").strip()
         raise GitError(f"git {' '.join(args[:2])} 失败：{error}")
@@ -84,23 +130,53 @@ def is_work_tree(root: Path) -> bool:
     """True when the workspace is inside a git work tree (at its top or in a sub-folder)."""
     if not git_available():
         return False
-    result = subprocess.run(
-        ["git", "rev-parse", "--is-inside-work-tree"], cwd=root, capture_output=True, text=True, encoding="utf-8", errors="replace"
-    )
+    try:
+        result = run_git(root, "rev-parse", "--is-inside-work-tree", check=False)
+    except GitError:
+        return False
     return result.returncode == 0 and result.stdout.strip() == "true"
+
+
+COMMIT_LOCK_NAME = "fazhi-commit.lock"
+COMMIT_LOCK_TIMEOUT = 60.0
+
+
+def commit_lock(root: Path) -> filelock.FileLock:
+    """The repository's one commit lock (`.git/fazhi-commit.lock`): fazhi processes take turns
+    at `git add` + `git commit`, so none of them fails on git's own `index.lock`."""
+    common = run_git(root, "rev-parse", "--git-common-dir").stdout.strip()
+    folder = Path(common) if Path(common).is_absolute() else Path(root) / common
+    return filelock.FileLock(str(folder / COMMIT_LOCK_NAME), timeout=COMMIT_LOCK_TIMEOUT)
 
 
 def commit_paths(root: Path, paths: list[Path], subject: str, trailers: dict[str, str], body: str = "") -> str | None:
     """Commit only `paths` (other staged or unstaged changes stay as they are); returns the new
-    commit id, or None when there was nothing to commit."""
+    commit id, or None when there was nothing to commit. Paths are literal (no glob magic); on a
+    failure they are unstaged again and GitError is raised: the files stay changed on disk."""
     relative = [p.resolve().relative_to(root.resolve()).as_posix() for p in paths]
-    run_git(root, "add", "--", *relative)
-    status = run_git(root, "status", "--porcelain", "--", *relative).stdout.strip()
-    if not status:
-        return None
     message = subject + "\n\n" + (body + "\n\n" if body else "") + "\n".join(f"{k}: {v}" for k, v in trailers.items()) + "\n"
-    result = run_git(root, "commit", "--quiet", "-F", "-", "--only", "--", *relative, input_text=message, check=False)
+    try:
+        with commit_lock(root):
+            return _commit_locked(root, relative, message)
+    except filelock.Timeout:
+        raise GitError(f"等待其他 fazhi 提交超过 {COMMIT_LOCK_TIMEOUT:g} 秒（{COMMIT_LOCK_NAME}）") from None
+    except OSError as exc:
+        raise GitError(f"无法建立提交锁文件：{exc.strerror or exc}") from None
+
+
+def _commit_locked(root: Path, relative: list[str], message: str) -> str | None:
+    literal = "--literal-pathspecs"
+    try:
+        run_git(root, literal, "add", "--", *relative)
+        status = run_git(root, literal, "status", "--porcelain", "--", *relative).stdout.strip()
+        if not status:
+            return None
+        result = run_git(root, literal, "commit", "--quiet", "-F", "-", "--only", "--", *relative, input_text=message, check=False)
+    except GitError:
+        _unstage(root, relative)
+        raise
     if result.returncode != 0:
+        _unstage(root, relative)
         output = (result.stderr or result.stdout).strip()
         if "user.email" in output or "Author identity unknown" in output or "tell me who you are" in output:
             raise GitError(
@@ -109,6 +185,17 @@ def commit_paths(root: Path, paths: list[Path], subject: str, trailers: dict[str
             )
         raise GitError(f"git commit 失败：{output}")
     return run_git(root, "rev-parse", "HEAD").stdout.strip()
+
+
+def _unstage(root: Path, relative: list[str]) -> None:
+    """Take `relative` out of the index again (back to HEAD's version), leaving the files as they are."""
+    try:
+        if run_git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode == 0:
+            run_git(root, "--literal-pathspecs", "reset", "-q", "--", *relative, check=False)
+        else:
+            run_git(root, "--literal-pathspecs", "rm", "-q", "--cached", "--ignore-unmatch", "--", *relative, check=False)
+    except GitError:
+        pass
 
 
 def head_revision(root: Path) -> str | None:

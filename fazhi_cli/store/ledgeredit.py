@@ -35,6 +35,7 @@ import copy
 import datetime as dt
 import difflib
 import io
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ from fazhi_cli.store.safewrite import (
     remove_orphan_temp_files,
     sha256_bytes,
 )
+from fazhi_cli.store.source import Unreadable, file_kind_problem, read_regular
 from fazhi_cli.store.yamlread import Parsed, parse_yaml, resolve_plain
 
 __all__ = [
@@ -173,6 +175,13 @@ def edit_ledger(
     else meanwhile) or `WriteError` (I/O); in all these cases nothing was written.
     """
     path = Path(path)
+    kind = file_kind_problem(path) or (file_kind_problem(path.parent) if path.parent.is_symlink() else None)
+    if kind is not None:  # never open a FIFO, device or symlink as a ledger
+        raise EditRefused([error(shown, None, None, "E014", f"文件无法读取：{kind}")])
+    if path.parent.exists() and not path.parent.is_dir():
+        raise EditRefused([error(shown, None, None, "E014", f"“{path.parent.name}”是一个文件，不是文件夹；请改名或移走它")])
+    if path.exists() and not os.stat(path).st_mode & 0o222:  # (mode bits: root bypasses os.access)
+        raise EditRefused([error(shown, None, None, "E404", "台账文件是只读的，未作任何修改；如确需修改，请先取消文件的只读属性")])
     if new_file_text is None and not path.parent.is_dir():  # (taking the lock would create the folder)
         raise EditRefused([error(shown, None, None, "E001", "文件不存在")])
     if new_file_text is not None and not path.exists():
@@ -183,9 +192,11 @@ def edit_ledger(
     with locked(path):
         remove_orphan_temp_files(path)
         try:
-            raw: bytes | None = path.read_bytes()
+            raw: bytes | None = read_regular(path)
         except FileNotFoundError:
             raw = None
+        except Unreadable as exc:
+            raise EditRefused([error(shown, None, None, exc.code, f"文件无法读取：{exc.reason}")]) from exc
         except OSError as exc:
             raise EditRefused([error(shown, None, None, "E001", f"文件无法读取：{exc.strerror or exc}")]) from exc
         expected = ABSENT if raw is None else sha256_bytes(raw)
@@ -769,7 +780,9 @@ def _entry_lines(parsed: Parsed, lines: list[str], task_id: int) -> set[int]:
     if any(f == start for f in following):
         raise _NotBlock
     end = (min(following) - 1) if following else len(lines) - 1
-    while end > start and _is_trivia(lines[end]):
+    # trailing blank lines and comments at the key's level belong to what follows; a deeper "#"
+    # line may be the content of a block scalar (`note: |` then `  #`)
+    while end > start and (not lines[end].strip() or (_is_trivia(lines[end]) and _indent(lines[end]) <= col - 1)):
         end -= 1
     allowed = set(range(start, end + 1))
     above = start - 1

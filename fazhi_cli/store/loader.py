@@ -98,7 +98,7 @@ def load_file(source, relative: str, model: type[M]) -> Loaded[M]:
     try:
         raw = source.read(relative)
     except Unreadable as exc:
-        return Loaded(relative, None, problems=[error(relative, None, None, "E001", f"文件无法读取：{exc.reason}")])
+        return Loaded(relative, None, problems=[error(relative, None, None, exc.code, f"文件无法读取：{exc.reason}")])
     if raw is None:
         return Loaded(relative, None, problems=[error(relative, None, None, "E001", "文件不存在")])
     return load_model(Path(relative), relative, model, raw=raw)

@@ -3,8 +3,10 @@
 Three pieces, used together by every write (see `store.ledgeredit.edit_ledger`):
 
 - `lock_for(path)`: the one lock object this process has for `path`. The lock is a separate
-  hidden file beside the target (`ledgers/.kerqin.yaml.lock`; filelock removes it on release,
-  and git ignores it through `*.lock`); the target itself is never locked, because on Windows
+  hidden file beside the target (`ledgers/.kerqin.yaml.lock`; git ignores it through `*.lock`).
+  It is created group-writable when its folder is (a shared workspace: another clerk must be able
+  to take it too). It is left in place after use: removing it while another process waits on it
+  would let two writers lock two different files. The target itself is never locked, because on Windows
   a lock on it would make `os.replace` fail. Waiting more than `LOCK_TIMEOUT` seconds raises
   `Busy`. A process killed while holding the lock loses it with its file handles.
 - `atomic_write(path, data, expected_sha256=...)`: temp file in the same folder, fsync,
@@ -126,6 +128,15 @@ def lock_path(path: Path) -> Path:
     return real.with_name(f".{real.name}.lock")
 
 
+def lock_mode(folder: Path) -> int:
+    """0o664 when the folder is group-writable (a shared workspace), else 0o644."""
+    try:
+        shared = os.stat(folder).st_mode & 0o020
+    except OSError:
+        shared = 0
+    return 0o664 if shared else 0o644
+
+
 def lock_for(path: Path) -> LedgerLock:
     """The single lock object of this process for `path` (reentrant in one thread).
 
@@ -137,7 +148,7 @@ def lock_for(path: Path) -> LedgerLock:
     with _locks_guard:
         lock = _locks.get(key)
         if lock is None:
-            lock = LedgerLock(str(lock_path(path)), timeout=LOCK_TIMEOUT)
+            lock = LedgerLock(str(lock_path(path)), timeout=LOCK_TIMEOUT, mode=lock_mode(lock_path(path).parent))
             lock.target = Path(path)
             _locks[key] = lock
         return lock

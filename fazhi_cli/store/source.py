@@ -6,6 +6,8 @@ central repository's hook read the plan and the ledgers exactly as `check` reads
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -24,11 +26,51 @@ class SourceError(Exception):
 
 
 class Unreadable(Exception):
-    """One file exists but cannot be read (permissions, a directory in its place)."""
+    """One file exists but cannot be read (permissions, a directory in its place); `code` E001,
+    or E014 when the path is not a regular file (a symlink, FIFO, device, socket, directory)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, code: str = "E001"):
         super().__init__(reason)
         self.reason = reason
+        self.code = code
+
+
+def file_kind_problem(path: Path) -> str | None:
+    """Why `path` may not be read as a workspace file, from `os.lstat` (nothing is opened, so a
+    FIFO never blocks): a symlink or anything not a regular file. None when it is a regular file
+    or absent."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"无法访问：{exc.strerror or exc}"
+    mode = info.st_mode
+    if stat.S_ISLNK(mode):
+        return "是符号链接；data/、ledgers/ 中不允许符号链接，请换成普通文件"
+    if stat.S_ISREG(mode):
+        return None
+    kind = "目录" if stat.S_ISDIR(mode) else "命名管道（FIFO）" if stat.S_ISFIFO(mode) else "套接字" if stat.S_ISSOCK(mode) else "设备文件"
+    return f"这是一个{kind}，不是普通文件"
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, opened without following a symlink and without blocking;
+    Unreadable (E014) when it is not one, FileNotFoundError when absent."""
+    why = file_kind_problem(path)
+    if why is not None:  # a directory keeps E001 (as before); links, FIFOs, devices are E014
+        raise Unreadable(why, "E001" if os.path.isdir(path) and not os.path.islink(path) else "E014")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise Unreadable(exc.strerror or str(exc)) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped in between
+            raise Unreadable("不是普通文件", "E014")
+        return handle.read()
 
 
 @dataclass
@@ -46,11 +88,9 @@ class FolderSource:
         """The file's bytes; None when it does not exist; Unreadable when it cannot be read."""
         path = self.ws.root / relative
         try:
-            return path.read_bytes()
+            return read_regular(path)
         except FileNotFoundError:
             return None
-        except IsADirectoryError:
-            raise Unreadable("这是一个目录，不是文件") from None
         except OSError as exc:
             raise Unreadable(exc.strerror or str(exc)) from None
 
@@ -58,7 +98,8 @@ class FolderSource:
         return [self.ws.relative(p) for p in self.ws.ledger_files()]
 
     def exists(self, relative: str) -> bool:
-        return (self.ws.root / relative).is_file()
+        path = self.ws.root / relative
+        return path.is_file() and not path.is_symlink()
 
 
 @dataclass

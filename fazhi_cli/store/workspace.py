@@ -47,9 +47,14 @@ class Workspace:
                 return path.as_posix()
 
     def ledger_files(self) -> list[Path]:
-        if not self.ledgers_dir.is_dir():
+        """Every `*.yaml`/`*.yml` entry of ledgers/ that is not a real directory: symlinks, FIFOs and
+        devices are listed too, so that reading them reports them (E014) instead of skipping them."""
+        if not self.ledgers_dir.is_dir() or self.ledgers_dir.is_symlink():
             return []
-        return sorted(p for p in self.ledgers_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        return sorted(
+            p for p in self.ledgers_dir.iterdir()
+            if p.suffix in (".yaml", ".yml") and (p.is_symlink() or not p.is_dir())
+        )
 
 
 def find_workspace(root: str | os.PathLike | None = None, start: Path | None = None) -> Workspace:

@@ -277,3 +277,22 @@ def test_orphan_temp_files_are_found_ignored_by_the_workspace_and_removed(ledger
     assert Workspace(ledger.parent.parent).ledger_files() == [ledger]
     assert remove_orphan_temp_files(ledger) == [Path(orphan)]
     assert not Path(orphan).exists() and unrelated.exists()
+
+
+def test_lock_file_is_group_writable_when_the_folder_is(tmp_path):
+    import stat as _stat
+
+    from fazhi_cli.store.safewrite import lock_path, locked
+
+    for folder_mode, wanted in ((0o2775, 0o664), (0o755, 0o644)):
+        folder = tmp_path / f"ledgers{folder_mode:o}"
+        folder.mkdir()
+        folder.chmod(folder_mode)
+        target = folder / "kerqin.yaml"
+        old = os.umask(0o022)
+        try:
+            with locked(target):
+                pass
+        finally:
+            os.umask(old)
+        assert _stat.S_IMODE(os.stat(lock_path(target)).st_mode) == wanted

@@ -23,7 +23,7 @@ from fazhi_cli.models.ledger import Entry, Ledger
 from fazhi_cli.models.plan import Task, Unit
 from fazhi_cli.problems import Problem, refusal
 from fazhi_cli.store.git import COMMIT_ACTIONS, GitError, commit_paths, git_missing_in, is_work_tree
-from fazhi_cli.store.ledgeredit import EditRefused, Scope, WriteError, append_item, edit_ledger, entry_map, set_value
+from fazhi_cli.store.ledgeredit import EditOutcome, EditRefused, Scope, WriteError, append_item, edit_ledger, entry_map, set_value
 from fazhi_cli.store.files import FileFacts
 from fazhi_cli.store.loader import load_model
 
@@ -243,6 +243,14 @@ def write_entry(
         if decision is not None:
             apply_decision(entry, decision)
 
+    committed: dict[str, tuple[str | None, str | None]] = {}
+
+    def commit_under_lock(outcome: EditOutcome) -> None:
+        # still holding the ledger's lock: the next writer of this ledger cannot slip its edit
+        # into this commit, so N edits make N commits
+        if outcome.changed and commit:
+            committed["result"] = commit_change(book, [path, *cited_files(book, holder.get("decision"))], action, unit, task)
+
     try:
         outcome = edit_ledger(
             path,
@@ -251,6 +259,7 @@ def write_entry(
             scope=Scope.entry(task.id),
             new_file_text=new_ledger_text(book, unit),
             validate=ledger_validator(book, unit, path, today),
+            after_write=commit_under_lock,
         )
     except Refused as exc:
         raise refuse(exc.code, exc.message, shown) from None
@@ -262,8 +271,8 @@ def write_entry(
     result = WriteResult(
         path, shown, unit, task, outcome.changed, decision.summary if decision else "", list(warnings or []) + (decision.warnings if decision else []), decision
     )
-    if outcome.changed and commit:
-        result.commit, result.commit_warning = commit_change(book, [path, *cited_files(book, decision)], action, unit, task)
+    if "result" in committed:
+        result.commit, result.commit_warning = committed["result"]
     return result
 
 

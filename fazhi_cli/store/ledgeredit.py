@@ -167,10 +167,12 @@ def edit_ledger(
     scope: Scope,
     new_file_text: str | None = None,
     validate: Callable[[bytes], list[Problem]] | None = None,
+    after_write: Callable[[EditOutcome], None] | None = None,
 ) -> EditOutcome:
     """Apply `mutate` to the ledger at `path` (`shown` is its name in messages), under its lock.
 
     A missing file is created from `new_file_text` (then edited) when given, else refused.
+    `after_write(outcome)` runs after a write, still under the lock (the commit goes there).
     Raises `EditRefused` (problems), `Busy` (lock timeout), `ChangedOnDisk` (saved by someone
     else meanwhile) or `WriteError` (I/O); in all these cases nothing was written.
     """
@@ -210,7 +212,10 @@ def edit_ledger(
                 raise EditRefused([p for p in problems if p.is_error])
             warnings = tuple(problems)
         atomic_write(path, new_bytes, expected_sha256=expected)
-        return EditOutcome(path, True, raw, new_bytes, warnings)
+        outcome = EditOutcome(path, True, raw, new_bytes, warnings)
+        if after_write is not None:  # e.g. the git commit, while no other writer can change the file
+            after_write(outcome)
+        return outcome
 
 
 def render_edit(

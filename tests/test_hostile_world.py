@@ -1,0 +1,230 @@
+"""A hostile world, second corpus: files that are not files, git that fails, inputs that parse
+loosely. Each case runs fazhi in a subprocess (bounded by a timeout, so a hang fails instead of
+blocking) and asserts the exit code, a message naming the path, no traceback, which files changed
+and that no ledger is left staged."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from git_helpers import git, new_workspace_repo
+
+LIMIT = 20  # seconds: only a hang reaches it
+
+
+def fazhi(ws: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full = os.environ | {"PYTHONIOENCODING": "utf-8", "COLUMNS": "200"} | (env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "fazhi_cli", *args, "--root", str(ws)],
+        capture_output=True, text=True, encoding="utf-8", env=full, timeout=LIMIT,
+    )
+
+
+def snapshot(ws: Path) -> dict[str, bytes | str]:
+    out: dict[str, bytes | str] = {}
+    for folder in ("data", "ledgers", "evidence"):
+        for path in sorted((ws / folder).rglob("*")) if (ws / folder).is_dir() else []:
+            rel = path.relative_to(ws).as_posix()
+            if path.is_symlink() or not path.is_file():
+                out[rel] = "special"
+            elif not path.name.endswith(".lock"):
+                out[rel] = path.read_bytes()
+    return out
+
+
+def changed(before: dict, after: dict) -> set[str]:
+    return {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+
+
+def staged(ws: Path) -> str:
+    return git(ws, "diff", "--cached", "--name-only")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    ws = new_workspace_repo(tmp_path / "ws", editors={"kerqin": ["k@kerqin.gov.cn"]})
+    git(ws, "config", "user.email", "k@kerqin.gov.cn")
+    assert fazhi(ws, "init", "--unit", "kerqin").returncode == 0
+    return ws
+
+
+def assert_clean_refusal(result, code: int, path: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert path in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+# --- file kinds ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command, code",
+    [(("check",), 1), (("status", "--as-of", "2020-03-02"), 0), (("progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02"), 1)],
+    ids=["check", "status", "progress"],
+)
+def test_fifo_in_place_of_a_ledger_never_hangs(repo, command, code):
+    """status counts a broken ledger as empty and says so (exit 0); check and writes refuse."""
+    ledger = repo / "ledgers" / "kerqin.yaml"
+    ledger.unlink()
+    os.mkfifo(ledger)
+    before = snapshot(repo)
+    result = fazhi(repo, *command)
+    assert result.returncode == code, result.stderr
+    assert "ledgers/kerqin.yaml" in result.stderr + result.stdout and "Traceback" not in result.stderr
+    assert changed(before, snapshot(repo)) == set() and staged(repo) == ""
+
+
+@pytest.mark.parametrize("command", [("check",), ("status", "--as-of", "2020-03-02")], ids=["check", "status"])
+def test_fifo_in_place_of_units_yaml_never_hangs(repo, command):
+    units = repo / "data" / "units.yaml"
+    units.unlink()
+    os.mkfifo(units)
+    result = fazhi(repo, *command)
+    assert result.returncode in (1, 2)
+    assert "data/units.yaml" in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+def test_symlinked_ledger_is_reported_by_check_and_never_written_through(repo, tmp_path):
+    outside = tmp_path / "outside.yaml"
+    ledger = repo / "ledgers" / "kerqin.yaml"
+    outside.write_bytes(ledger.read_bytes())
+    ledger.unlink()
+    ledger.symlink_to(outside)
+    result = fazhi(repo, "check", "--format", "json")
+    assert result.returncode == 1 and '"E014"' in result.stdout and "ledgers/kerqin.yaml" in result.stdout
+    before = outside.read_bytes()
+    wrote = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02")
+    assert_clean_refusal(wrote, 1, "ledgers/kerqin.yaml")
+    assert outside.read_bytes() == before and staged(repo) == ""
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "loop"])
+def test_evidence_that_is_not_a_file_is_named_as_such(repo, kind):
+    folder = repo / "evidence" / "kerqin"
+    folder.mkdir(parents=True)
+    target = folder / "a.pdf"
+    if kind == "directory":
+        target.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("a.pdf")
+    before = snapshot(repo)
+    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", "--evidence", "evidence/kerqin/a.pdf")
+    assert_clean_refusal(result, 1, "evidence/kerqin/a.pdf")
+    assert "不存在" not in result.stderr
+    assert changed(before, snapshot(repo)) == set() and staged(repo) == ""
+    assert fazhi(repo, "check").returncode in (0, 1)  # no crash on it either
+
+
+def test_ledgers_being_a_file_is_a_clear_refusal(tmp_path):
+    ws = new_workspace_repo(tmp_path / "ws")
+    git(ws, "rm", "-q", "-r", "ledgers")
+    (ws / "ledgers").write_text("不是目录\n", encoding="utf-8")
+    result = fazhi(ws, "init", "--unit", "kerqin")
+    assert result.returncode in (1, 2) and "ledgers" in result.stderr and "Traceback" not in result.stderr
+    assert (ws / "ledgers").read_text(encoding="utf-8") == "不是目录\n"
+
+
+def test_read_only_ledger_is_refused_not_replaced(repo):
+    ledger = repo / "ledgers" / "kerqin.yaml"
+    before = ledger.read_bytes()
+    ledger.chmod(0o444)
+    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02")
+    assert_clean_refusal(result, 1, "ledgers/kerqin.yaml")
+    assert "只读" in result.stderr and ledger.read_bytes() == before and staged(repo) == ""
+
+
+# --- strict parsing -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("progress", "1_0", "-u", "kerqin", "--note", "x", "--date", "2020-03-02"), "不是数字"),
+        (("progress", "\u0667", "-u", "kerqin", "--note", "x", "--date", "2020-03-02"), "不是数字"),
+        (("progress", "7", "-u", "kerqin", "--note", "x", "--date", "2020-W10-1"), "YYYY-MM-DD"),
+        (("progress", "7", "-u", "kerqin", "--note", "x", "--date", "20200301"), "YYYY-MM-DD"),
+    ],
+    ids=["underscore", "arabic-indic", "iso-week", "basic-date"],
+)
+def test_loose_numbers_and_dates_are_refused(repo, args, message):
+    before = snapshot(repo)
+    result = fazhi(repo, *args)
+    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+    assert changed(before, snapshot(repo)) == set()
+
+
+# --- git ----------------------------------------------------------------------------------------
+
+
+def test_evidence_name_is_a_literal_path_and_only_evidence_is_staged(repo):
+    folder = repo / "evidence" / "kerqin"
+    folder.mkdir(parents=True)
+    (folder / "a[1].pdf").write_bytes(b"%PDF-1 real")
+    (folder / "a1.pdf").write_bytes(b"%PDF-1 other")
+    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", "--evidence", "evidence/kerqin/a[1].pdf")
+    assert result.returncode == 0, result.stderr
+    files = git(repo, "show", "--name-only", "--format=", "HEAD").split()
+    assert sorted(files) == ["evidence/kerqin/a[1].pdf", "ledgers/kerqin.yaml"]
+    assert "a1.pdf" in git(repo, "status", "--porcelain")
+
+
+def test_failing_hook_is_exit_1_with_the_ledger_kept_and_unstaged(repo):
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 钩子拒绝 >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    head = git(repo, "rev-parse", "HEAD")
+    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02")
+    assert_clean_refusal(result, 1, "ledgers/kerqin.yaml")
+    assert "未能提交" in result.stderr and "git commit" in result.stderr
+    assert git(repo, "rev-parse", "HEAD") == head and staged(repo) == ""
+    assert "进展" in (repo / "ledgers" / "kerqin.yaml").read_text(encoding="utf-8")  # kept, uncommitted
+
+
+def test_sleeping_hook_is_stopped_and_reported(repo):
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nsleep 60\n", encoding="utf-8")
+    hook.chmod(0o755)
+    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", env={"FAZHI_GIT_TIMEOUT": "1"})
+    assert_clean_refusal(result, 1, "ledgers/kerqin.yaml")
+    assert "秒仍未结束" in result.stderr
+    assert staged(repo) == "" and not (repo / ".git" / "index.lock").exists()
+
+
+def _write_in_child(args: tuple[str, str, int]) -> tuple[int, str]:
+    """One writer: a forked process (fazhi already imported) running the CLI once."""
+    from conftest import run_cli
+
+    root, unit, task = args
+    result = run_cli("progress", str(task), "-u", unit, "--note", f"并行{unit}{task}", "--date", "2020-03-02", "--root", root)
+    return result.exit_code, result.stderr
+
+
+def test_twenty_parallel_writers_on_ten_ledgers_make_twenty_commits(tmp_path):
+    import multiprocessing
+
+    from fazhi_cli.book.load import open_book
+
+    ws = new_workspace_repo(tmp_path / "ws")
+    assert fazhi(ws, "init").returncode == 0
+    book = open_book(ws)
+    pairs: list[tuple[str, str, int]] = []
+    for unit in sorted(book.plan.directory.units):
+        carried = [t for t in sorted(book.plan.tasks) if book.carries(unit, t)][:2]
+        if len(carried) == 2 and len(pairs) < 20:
+            pairs += [(str(ws), unit, carried[0]), (str(ws), unit, carried[1])]
+    assert len(pairs) == 20 and len({p[1] for p in pairs}) == 10
+    base = int(git(ws, "rev-list", "--count", "HEAD"))
+    with multiprocessing.get_context("fork").Pool(20) as pool:
+        results = pool.map(_write_in_child, pairs, chunksize=1)
+    assert [code for code, _ in results] == [0] * 20, [err for code, err in results if code]
+    assert int(git(ws, "rev-list", "--count", "HEAD")) == base + 20
+    assert git(ws, "status", "--porcelain", "--", "ledgers", "data") == ""
+    assert staged(ws) == ""

@@ -161,6 +161,19 @@ def test_loose_numbers_and_dates_are_refused(repo, args, message):
     assert changed(before, snapshot(repo)) == set()
 
 
+@pytest.mark.parametrize("note", ["长" * 10_000, b"\xff\xfe\xe4\xb8"], ids=["10000-chars", "invalid-utf8"])
+def test_bad_note_is_refused_up_front(repo, note):
+    before = snapshot(repo)
+    full = os.environ | {"PYTHONIOENCODING": "utf-8"}
+    args = [sys.executable.encode(), b"-m", b"fazhi_cli", b"progress", b"7", b"-u", b"kerqin", b"--date", b"2020-03-02", b"--root", str(repo).encode()]
+    args += [b"--note", note if isinstance(note, bytes) else note.encode("utf-8")]
+    result = subprocess.run(args, capture_output=True, env=full, timeout=LIMIT)
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 1 and "R211" in stderr and "Traceback" not in stderr, stderr
+    assert "行过长" not in stderr
+    assert changed(before, snapshot(repo)) == set() and staged(repo) == ""
+
+
 # --- git ----------------------------------------------------------------------------------------
 
 

@@ -239,6 +239,8 @@ def write_entry(
         except Exception as exc:  # the file validated; only a concurrent hand edit gets here
             raise Refused("R105", f"台账中任务 {task.id} 的记录格式有误，请先运行 `fazhi check` 改正（{exc}）") from exc
         decision = decide(current)
+        if decision is not None:
+            check_texts(decision)
         holder["decision"] = decision
         if decision is not None:
             apply_decision(entry, decision)
@@ -274,6 +276,35 @@ def write_entry(
     if "result" in committed:
         result.commit, result.commit_warning = committed["result"]
     return result
+
+
+MAX_TEXT_CHARS = 5000
+
+
+def check_texts(decision: Decision) -> None:
+    """Every text a decision would write is valid Unicode and of a sane length; raises Refused
+    (R211) up front, naming the field, instead of a later "line too long" about the file."""
+    values: list[tuple[str, Any]] = [(key, item) for key, item in decision.append]
+    values += list(decision.set.items())
+    values += [(section, fields) for (section, _), fields in decision.update.items()]
+    for key, value in values:
+        for name, text in _strings(key, value):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise Refused("R211", f"{name} 含有无法识别的字符（不是有效的 UTF-8 文字），请重新输入") from None
+            if len(text) > MAX_TEXT_CHARS:
+                raise Refused("R211", f"{name} 过长（{len(text)} 个字符，上限 {MAX_TEXT_CHARS}）；请精简，详细材料可作为佐证文件登记")
+
+
+def _strings(name: str, value: Any) -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return [(name, value)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _strings(str(k), v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(name, v)]
+    return []
 
 
 # --- git ------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """A hostile world, second corpus: files that are not files, git that fails, inputs that parse
-loosely. Each case runs fazhi in a subprocess (bounded by a timeout, so a hang fails instead of
+loosely. Cases that could hang run fazhi in a subprocess (bounded by a timeout, so a hang fails instead of
 blocking) and asserts the exit code, a message naming the path, no traceback, which files changed
 and that no ledger is left staged."""
 
@@ -13,17 +13,27 @@ from pathlib import Path
 
 import pytest
 
+from types import SimpleNamespace
+
+from conftest import run_cli
 from git_helpers import git, new_workspace_repo
 
 LIMIT = 20  # seconds: only a hang reaches it
 
 
-def fazhi(ws: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def fazhi_process(ws: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """fazhi in a subprocess, bounded by a timeout: for the cases that could hang (a FIFO, a hook)."""
     full = os.environ | {"PYTHONIOENCODING": "utf-8", "COLUMNS": "200"} | (env or {})
     return subprocess.run(
         [sys.executable, "-m", "fazhi_cli", *args, "--root", str(ws)],
         capture_output=True, text=True, encoding="utf-8", env=full, timeout=LIMIT,
     )
+
+
+def fazhi(ws: Path, *args: str, env: dict | None = None) -> SimpleNamespace:
+    """fazhi in-process (the cases that cannot hang): exit code and both streams, as a process has."""
+    result = run_cli(*args, "--root", str(ws), env=env)
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
 def snapshot(ws: Path) -> dict[str, bytes | str]:
@@ -74,7 +84,7 @@ def test_fifo_in_place_of_a_ledger_never_hangs(repo, command, code):
     ledger.unlink()
     os.mkfifo(ledger)
     before = snapshot(repo)
-    result = fazhi(repo, *command)
+    result = fazhi_process(repo, *command)
     assert result.returncode == code, result.stderr
     assert "ledgers/kerqin.yaml" in result.stderr + result.stdout and "Traceback" not in result.stderr
     assert changed(before, snapshot(repo)) == set() and staged(repo) == ""
@@ -85,7 +95,7 @@ def test_fifo_in_place_of_units_yaml_never_hangs(repo, command):
     units = repo / "data" / "units.yaml"
     units.unlink()
     os.mkfifo(units)
-    result = fazhi(repo, *command)
+    result = fazhi_process(repo, *command)
     assert result.returncode in (1, 2)
     assert "data/units.yaml" in result.stderr + result.stdout and "Traceback" not in result.stderr
 
@@ -116,7 +126,7 @@ def test_evidence_that_is_not_a_file_is_named_as_such(repo, kind):
     else:
         target.symlink_to("a.pdf")
     before = snapshot(repo)
-    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", "--evidence", "evidence/kerqin/a.pdf")
+    result = fazhi_process(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", "--evidence", "evidence/kerqin/a.pdf")
     assert_clean_refusal(result, 1, "evidence/kerqin/a.pdf")
     assert "不存在" not in result.stderr
     assert changed(before, snapshot(repo)) == set() and staged(repo) == ""
@@ -128,7 +138,7 @@ def test_ledgers_being_a_file_is_a_clear_refusal(tmp_path):
     git(ws, "rm", "-q", "-r", "ledgers")
     (ws / "ledgers").write_text("不是目录\n", encoding="utf-8")
     result = fazhi(ws, "init", "--unit", "kerqin")
-    assert result.returncode in (1, 2) and "ledgers" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 1 and "E014" in result.stderr and "ledgers" in result.stderr and "Traceback" not in result.stderr
     assert (ws / "ledgers").read_text(encoding="utf-8") == "不是目录\n"
 
 
@@ -205,7 +215,7 @@ def test_sleeping_hook_is_stopped_and_reported(repo):
     hook = repo / ".git" / "hooks" / "pre-commit"
     hook.write_text("#!/bin/sh\nsleep 60\n", encoding="utf-8")
     hook.chmod(0o755)
-    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", env={"FAZHI_GIT_TIMEOUT": "1"})
+    result = fazhi_process(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", env={"FAZHI_GIT_TIMEOUT": "1"})
     assert_clean_refusal(result, 1, "ledgers/kerqin.yaml")
     assert "秒仍未结束" in result.stderr
     assert staged(repo) == "" and not (repo / ".git" / "index.lock").exists()

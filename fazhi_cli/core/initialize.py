@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fazhi_cli.book.book import Book
-from fazhi_cli.core.writes import commit_change, ledger_validator, new_ledger_text
+from fazhi_cli.core.writes import Refusal, commit_change, ledger_validator, new_ledger_text
 from fazhi_cli.engine.deadlines import official_due
 from fazhi_cli.models.plan import Unit
 from fazhi_cli.problems import Problem, refusal
@@ -59,8 +59,15 @@ def ledger_skeleton(book: Book, unit: Unit, task_ids: list[int]) -> str:
 
 
 def init_ledgers(book: Book, units: list[Unit], *, today: dt.date, commit: bool = True) -> InitResult:
-    """Bring each unit's ledger up to the tasks it carries; one commit for all that changed."""
-    book.ws.ledgers_dir.mkdir(parents=True, exist_ok=True)
+    """Bring each unit's ledger up to the tasks it carries; one commit for all that changed.
+    Raises Refusal when ledgers/ cannot be a folder of ledgers."""
+    folder = book.ws.ledgers_dir
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise Refusal([refusal("E014", "ledgers 不是目录（是文件或链接）；请改名或删除它，让 fazhi 建立 ledgers/ 目录", "ledgers")])
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Refusal([refusal("E403", f"无法建立 ledgers/ 目录：{exc.strerror or exc}", "ledgers")]) from None
     outcomes = [_init_one(book, unit, today) for unit in units]
     result = InitResult(outcomes)
     changed: list[Path] = [book.ws.ledger_path(u.unit.id) for u in outcomes if u.changed]

@@ -108,10 +108,17 @@ def view_day(book: Book, text: str | None) -> dt.date:
     return day
 
 
-def save_output(target: Path, data: bytes, opened_in: str) -> None:
-    """Write a generated file (report, export) atomically; a file held open by `opened_in`
-    (Word/WPS, Excel/WPS) or an unwritable folder means the command cannot run."""
+def save_output(root: Path, target: Path, data: bytes, opened_in: str, suffix: str) -> None:
+    """Write a generated file (report, export) atomically, never over the workspace's records or
+    over a file of another kind (exit 1); a file held open by `opened_in` (Word/WPS, Excel/WPS) or
+    an unwritable folder means the command cannot run."""
+    from fazhi_cli.core.outputs import output_problem
     from fazhi_cli.store.safewrite import WriteError, atomic_write
+
+    problem = output_problem(root, target, suffix)
+    if problem is not None:
+        print_problems([problem])
+        raise typer.Exit(EXIT_PROBLEMS)
 
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -99,7 +99,7 @@ def _emit(data: bytes, output: Path | None, root: Path, day, fmt: ExportFormat, 
         typer.echo(data.decode("utf-8"), nl=False)
         return
     target = output or root / "reports" / (f"ledger-{day.isoformat()}" + (f"-{chosen.id}" if chosen else "") + ".xlsx")
-    save_output(target, data, "Excel/WPS")
+    save_output(root, target, data, "Excel/WPS", "." + fmt.value)
     typer.echo(f"已导出：{target}")
 
 

@@ -157,7 +157,9 @@ def _run(
     except RenderError as exc:
         fail(exc.message, EXIT_CANNOT_RUN)
     target = output if output is not None else live.ws.root / "reports" / default_name(spec, scope, chosen, day, fmt.value)
-    save_output(target, data, "Word/WPS")
+    from fazhi_cli.render.documents import EXTENSIONS
+
+    save_output(live.ws.root, target, data, "Word/WPS", EXTENSIONS[fmt.value])
     err = make_console(stderr=True)
     if context.invalid_ledgers:
         err.print(

@@ -74,3 +74,18 @@ def head(repo: Path) -> str:
 
 def count_commits(repo: Path) -> int:
     return int(git(repo, "rev-list", "--count", "HEAD").strip())
+
+
+# A repository with editors for the audit tests: 科尔沁区's clerk, 政府办 (lead unit of tasks 20
+# and 21) and the office; the office made the first commit, kerqin's clerk is the current identity.
+KERQIN = "k@kerqin.gov.cn"
+ZHENGFUBAN = "z@zfb.gov.cn"
+OFFICE = "office@yfb.gov.cn"
+EDITORS = {"kerqin": [KERQIN], "zhengfuban": [ZHENGFUBAN], "office": [OFFICE]}
+
+
+def audit_repo(path: Path, cli) -> Path:
+    repo = new_workspace_repo(path, email=OFFICE, name="依法治市办", editors=EDITORS)
+    assert cli("init", "--root", repo, "--unit", "kerqin", env=dated("2020-03-02")).exit_code == 0
+    identify(repo, KERQIN, "张三")
+    return repo

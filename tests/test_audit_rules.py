@@ -13,20 +13,12 @@ from fazhi_cli.book.load import open_book
 from fazhi_cli.engine.audit import rule_findings
 from fazhi_cli.engine.history import CommitInfo, FileChange
 from fazhi_cli.models.ledger import Ledger
-from git_helpers import commit_all, dated, git, identify, new_workspace_repo
-
-KERQIN = "k@kerqin.gov.cn"
-ZHENGFUBAN = "z@zfb.gov.cn"  # 政府办: lead unit of tasks 20 and 21
-OFFICE = "office@yfb.gov.cn"
-EDITORS = {"kerqin": [KERQIN], "zhengfuban": [ZHENGFUBAN], "office": [OFFICE]}
+from git_helpers import EDITORS, KERQIN, OFFICE, ZHENGFUBAN, audit_repo, commit_all, dated, git, identify, new_workspace_repo
 
 
 @pytest.fixture
 def repo(tmp_path: Path, cli) -> Path:
-    path = new_workspace_repo(tmp_path / "ws", email=OFFICE, name="依法治市办", editors=EDITORS)
-    assert cli("init", "--root", path, "--unit", "kerqin", env=dated("2020-03-02")).exit_code == 0
-    identify(path, KERQIN, "张三")
-    return path
+    return audit_repo(tmp_path / "ws", cli)
 
 
 def audit_rows(cli, repo, *args) -> list[dict]:

@@ -13,7 +13,7 @@ from fazhi_cli.book.load import open_book
 from fazhi_cli.engine.audit import rule_findings
 from fazhi_cli.engine.history import CommitInfo, FileChange
 from fazhi_cli.models.ledger import Ledger
-from git_helpers import EDITORS, KERQIN, OFFICE, ZHENGFUBAN, audit_repo, commit_all, dated, git, identify, new_workspace_repo
+from git_helpers import KERQIN, OFFICE, ZHENGFUBAN, audit_repo, commit_all, dated, git, identify
 
 
 @pytest.fixture

@@ -145,4 +145,4 @@ def test_summary_counts_and_rates(plan):
     ledger = Ledger.model_validate({"unit": "fayuan", "tasks": {30: {"log": [{"action": "close", "date": "2020-07-01"}]}}})
     rows = rows_at({"fayuan": ledger}, D(2020, 8, 6), units=["fayuan"])
     (summary,) = summarize(plan, rows, D(2020, 8, 6))
-    assert summary.total == 1 and summary.done == 1 and summary.rate == 1.0 and summary.overdue == 0
+    assert summary.total == 1 and summary.closed == 1 and summary.rate == 1.0 and summary.overdue == 0

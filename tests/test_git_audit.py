@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from git_helpers import EDITORS, KERQIN, OFFICE, ZHENGFUBAN, audit_repo, commit_all, dated, git, identify, new_workspace_repo
+from git_helpers import KERQIN, OFFICE, ZHENGFUBAN, audit_repo, commit_all, dated, git, identify, new_workspace_repo
 
 
 @pytest.fixture

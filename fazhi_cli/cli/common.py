@@ -14,7 +14,7 @@ from fazhi_cli.problems import Problem
 from fazhi_cli.render.console import make_console
 from fazhi_cli.book.book import Book
 from fazhi_cli.book.load import open_book
-from fazhi_cli.core.writes import Refusal, find_lead, find_task, find_unit, parse_day
+from fazhi_cli.core.lookup import Refusal, find_lead, find_task, find_unit, parse_day
 from fazhi_cli.store.workspace import WorkspaceNotFound
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from fazhi_cli.book.book import Book
-from fazhi_cli.core.writes import Refusal
+from fazhi_cli.core.lookup import Refusal
 from fazhi_cli.engine.evidence import ACCEPTED, classify_text, file_problem
 from fazhi_cli.models.ledger import Evidence, EvidenceFile
 from fazhi_cli.models.plan import Unit

@@ -10,17 +10,8 @@ from pathlib import Path
 
 from fazhi_cli.book.book import Book
 from fazhi_cli.core.evidence import parse_evidence
-from fazhi_cli.core.writes import (
-    WriteResult,
-    action_date,
-    find_task,
-    find_unit,
-    parse_day,
-    refuse,
-    require_valid_ledger,
-    write_entry,
-    writable_target,
-)
+from fazhi_cli.core.lookup import find_task, find_unit, parse_day, refuse
+from fazhi_cli.core.writes import WriteResult, action_date, require_valid_ledger, write_entry, writable_target
 from fazhi_cli.engine.actions import (
     Decision,
     Refused,

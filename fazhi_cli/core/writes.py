@@ -9,7 +9,6 @@ comes back.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,23 +20,12 @@ from fazhi_cli.engine.actions import Decision, Refused
 from fazhi_cli.engine.workspacecheck import check_ledger
 from fazhi_cli.models.ledger import Entry, Ledger
 from fazhi_cli.models.plan import Task, Unit
+from fazhi_cli.core.lookup import Refusal, find_task, find_unit, parse_day, refuse
 from fazhi_cli.problems import Problem, refusal
 from fazhi_cli.store.git import COMMIT_ACTIONS, GitError, commit_paths, git_missing_in, is_work_tree
 from fazhi_cli.store.ledgeredit import EditOutcome, EditRefused, Scope, WriteError, append_item, edit_ledger, entry_map, set_value
 from fazhi_cli.store.files import FileFacts
 from fazhi_cli.store.loader import load_model
-
-
-class Refusal(Exception):
-    """A request refused before anything was written; `problems` say why, with codes."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = list(problems)
-
-
-def refuse(code: str, message: str, path: str = "") -> Refusal:
-    return Refusal([refusal(code, message, path)])
 
 
 @dataclass
@@ -54,48 +42,6 @@ class WriteResult:
     decision: Decision | None = None
     commit: str | None = None  # the new commit's id, when one was made
     commit_warning: str | None = None  # why the change was saved but not committed
-
-
-# --- naming the target ----------------------------------------------------------------------
-
-
-def find_unit(book: Book, text: str) -> Unit:
-    directory = book.plan.directory
-    unit = directory.unit(text)
-    if unit is not None:
-        return unit
-    target = directory.lookup(text)
-    if target is not None and target.kind == "group":
-        raise refuse("R102", f"“{text}”是分组（{directory.groups[target.id].name}），请指定一个具体单位")
-    hint = directory.suggestions(text)
-    more = f"是否是：{'、'.join(hint)}？" if hint else "运行 `fazhi units` 查看所有单位。"
-    raise refuse("R101", f"找不到单位“{text}”。{more}")
-
-
-def find_task(book: Book, text: str | int) -> Task:
-    tasks = book.plan.tasks
-    raw = str(text).strip().translate(_FULL_WIDTH_DIGITS).removeprefix("任务").removeprefix("#").strip()
-    if not _ASCII_NUMBER.fullmatch(raw):  # int() would also take "1_0", "+3" and other scripts' digits
-        raise refuse("R103", f"任务编号“{text}”不是数字；任务按分解表序号（1–{max(tasks)}）指定") from None
-    number = int(raw)
-    task = tasks.get(number)
-    if task is None:
-        raise refuse("R103", f"任务 {number} 不存在；任务序号为 1–{max(tasks)}，运行 `fazhi tasks` 查看")
-    return task
-
-
-_FULL_WIDTH_DIGITS = {0xFF10 + i: ord("0") + i for i in range(10)}
-_ASCII_NUMBER = re.compile(r"[0-9]{1,6}")
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def find_lead(book: Book, text: str) -> tuple[Unit, list[int]]:
-    """A lead unit (牵头单位) and the tasks it leads."""
-    unit = find_unit(book, text)
-    led = book.tasks_led_by(unit.id)
-    if not led:
-        raise refuse("R104", f"{unit.label}不是任何任务的牵头单位")
-    return unit, led
 
 
 def writable_target(book: Book, unit_text: str, task_text: str | int) -> tuple[Unit, Task]:
@@ -139,20 +85,6 @@ def action_date(book: Book, text: str | dt.date | None, today: dt.date) -> tuple
         raise refuse("R206", f"日期 {day} 早于方案年度（{year}年）；本台账只记录 {year} 年度方案的工作，请检查 --date")
     warnings = [f"日期 {day} 不在方案年度（{year}年）内"] if day.year > year else []
     return day, warnings
-
-
-def parse_day(text: str | dt.date | None, what: str, today: dt.date) -> dt.date:
-    if text is None:
-        return today
-    if isinstance(text, dt.date):
-        return text
-    cleaned = text.strip().translate(_FULL_WIDTH_DIGITS)
-    try:
-        if not _ISO_DAY.fullmatch(cleaned):  # fromisoformat also takes 20200301 and 2020-W10-1
-            raise ValueError(cleaned)
-        return dt.date.fromisoformat(cleaned)
-    except ValueError:
-        raise refuse("R206", f"{what}“{text}”无效，应为 YYYY-MM-DD 格式的真实日期，如 2020-07-31") from None
 
 
 # --- the edit -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from fazhi_cli.engine.deadlines import due_for, official_due
 from fazhi_cli.engine.rules import value_problem
 from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.state import DONE_STATES, STATE_LABELS, State, derive, pending_extension, target_progress
+from fazhi_cli.models.common import fold_full_width
 from fazhi_cli.models.ledger import Action, Entry, Evidence, EvidenceFile
 from fazhi_cli.models.plan import Measure, Target, Task, Unit
 
@@ -108,7 +109,7 @@ def parse_value(target: Target, text: str | float | None) -> float | None:
     if isinstance(text, (int, float)):
         number = float(text)
     else:
-        raw = text.strip().translate(_FULL_WIDTH).replace("，", "").replace(",", "")
+        raw = fold_full_width(text).strip().replace("，", "").replace(",", "")
         if raw.endswith("%"):
             if target.measure is not Measure.PERCENT:
                 raise Refused("R207", f"“{target.label}”以{target.unit}计，不是百分比；请去掉 %")
@@ -121,9 +122,6 @@ def parse_value(target: Target, text: str | float | None) -> float | None:
     if why:
         raise Refused("R207", f"“{target.label}”的{why}")
     return number
-
-
-_FULL_WIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF0E: ord("."), 0xFF05: ord("%"), 0xFF0D: ord("-")}
 
 
 def decide_record(

@@ -161,11 +161,6 @@ class UnitSummary:
         return self.totals.closed
 
     @property
-    def done(self) -> int:
-        """已销号, as `closed` (the completion rate's numerator); kept for existing callers."""
-        return self.totals.closed
-
-    @property
     def applied_or_closed(self) -> int:
         return self.totals.applied_or_closed
 

@@ -11,7 +11,7 @@ from fazhi_cli.engine.rules import dated_places, entry_violations
 from fazhi_cli.models.ledger import Entry, EvidenceFile
 from fazhi_cli.models.plan import Task, Unit
 from fazhi_cli.engine.evidence import ACCEPTED, classify_text, file_problem
-from fazhi_cli.problems import Problem, Severity, error, warning
+from fazhi_cli.problems import Problem, Severity, error
 
 
 def check_book(book: Book, today: dt.date, files=None, templates: set[str] | None = None) -> list[Problem]:

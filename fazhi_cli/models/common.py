@@ -44,3 +44,13 @@ def _date_input(value: Any) -> Any:
 
 
 Date = Annotated[dt.date, BeforeValidator(_date_input)]
+
+
+# Full-width digits and the few signs a number or a date is typed with on a Chinese keyboard.
+FULL_WIDTH = {0xFF10 + i: ord("0") + i for i in range(10)} | {0xFF0E: ord("."), 0xFF05: ord("%"), 0xFF0D: ord("-")}
+
+
+def fold_full_width(text: str) -> str:
+    """０８０５ → 0805, ８６．５％ → 86.5%: what a clerk typed in full width, as ASCII."""
+    return text.translate(FULL_WIDTH)
+

@@ -63,7 +63,7 @@ def export(
         if chosen.id in {i.unit_id for i in invalid}:
             fail(f"{chosen.label}的台账有错误，无法导出；请先运行 `fazhi check` 并改正")
     elif lead:
-        (chosen, _), scope = resolve_lead(session, lead), "lead"
+        (chosen, _), scope = resolve_lead(view, lead), "lead"
     table = ledger_table(
         view, scope=scope, unit_id=chosen.id if chosen else None,
         exclude={i.unit_id for i in invalid}, present=set(session.ledger_files),

@@ -126,6 +126,7 @@ def _run(
         periodic = "、".join(f"{s.title}（{s.id}）" for s in report_specs(plan) if s.kind.period)
         fail(f"--since 只用于{periodic}")
     invalid = invalid_ledgers(session)
+    view = session.as_of(day)  # who carries what is decided as of the report's day too (claims)
     chosen: Unit | None = None
     scope = "office"
     if unit:
@@ -136,12 +137,12 @@ def _run(
             bad = session.ledger_files[chosen.id]
             print_problems([p for p in bad.problems if p.is_error], limit=10)
             fail(f"{chosen.label}的台账（{bad.path}）有错误，无法生成本单位的{spec.title}；请先运行 `fazhi check` 并改正")
-        if not session.tasks_of(chosen.id):
+        if not view.tasks_of(chosen.id):
             fail(f"{chosen.label}没有承担任何任务，无需报送{spec.title}")
     elif lead:
-        (chosen, _), scope = resolve_lead(session, lead), "lead"
+        (chosen, _), scope = resolve_lead(view, lead), "lead"
     facts = build_report(
-        session.as_of(day),
+        view,
         spec,
         scope=scope,
         unit_id=chosen.id if chosen else None,

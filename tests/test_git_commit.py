@@ -139,7 +139,8 @@ def test_unknown_identity_is_explained_and_the_edit_kept(repo, cli):
     git(repo, "config", "user.useConfigOnly", "true")
     env = {"GIT_CONFIG_GLOBAL": str(repo / "no-global"), "GIT_CONFIG_NOSYSTEM": "1", "EMAIL": ""}
     result = cli("init", "--root", repo, "--unit", "kerqin", env=env)
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # a commit that cannot be made is an error, the ledger kept unstaged
+    assert git(repo, "diff", "--cached", "--name-only") == ""
     assert "未能提交到 git" in result.stderr and "git config user.email" in result.stderr
     assert (repo / "ledgers" / "kerqin.yaml").is_file()
     identify(repo, "k@kerqin.gov.cn", "张三")

@@ -137,9 +137,9 @@ def test_a_decision_needs_a_request(ws, cli):
 # --- dates in the plan's year ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("day", ["2019-12-31", "0001-01-01"])
-def test_dates_before_the_plan_year_are_refused(ws, cli, day):
-    refused(cli, ws, "progress", "20", "--unit", "kerqin", "--note", "部署", "--date", day, code="R206", text="早于方案年度")
+@pytest.mark.parametrize(("day", "text"), [("2019-12-31", "早于方案年度"), ("0001-01-01", "超出可用范围"), ("9999-12-31", "超出可用范围")])
+def test_dates_before_the_plan_year_or_out_of_range_are_refused(ws, cli, day, text):
+    refused(cli, ws, "progress", "20", "--unit", "kerqin", "--note", "部署", "--date", day, code="R206", text=text)
 
 
 def test_reopen_dated_before_the_plan_year_is_refused(ws, cli):

@@ -7,8 +7,11 @@ import sys
 import typer
 
 from fazhi_cli import __version__
+from fazhi_cli.store import interrupts
 from fazhi_cli.cli.usage import explain, hint, is_help_request, is_usage_error
 from fazhi_cli.cli import audit, check, closeout, codeowners, extend, fix_encoding, history, init, listing, progress, schema, status, workplan, report, export
+
+EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
     name="fazhi",
@@ -45,16 +48,16 @@ def main() -> None:
             stream.reconfigure(errors="replace")
         except (AttributeError, ValueError):
             pass
+    interrupts.install()
     try:
         code = app(standalone_mode=False)
     except typer.Abort:
         print("已取消。", file=sys.stderr)
         sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc)
     except SystemExit:
         raise
-    except KeyboardInterrupt:
-        print("已中断。", file=sys.stderr)
-        sys.exit(130)
     except Exception as exc:
         if is_help_request(exc):
             print(exc.format_message())
@@ -63,7 +66,18 @@ def main() -> None:
             _internal_error(exc)
         print(f"错误：{explain(exc)}\n{hint(exc)}", file=sys.stderr)
         sys.exit(2)
+    if code == EXIT_INTERRUPTED and interrupts.last() is not None:  # click turns Ctrl-C into exit 130
+        _interrupted(interrupts.last())
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> None:
+    """Ctrl-C or SIGTERM: say what state the files are in, exit 130."""
+    if isinstance(exc, interrupts.Interrupted):
+        print(f"已中断：{exc.done}。", file=sys.stderr)
+    else:
+        print("已中断：没有只写了一半的文件（每个文件要么已写完，要么未改动）；可运行 `git status` 查看。", file=sys.stderr)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _internal_error(exc: Exception) -> None:

@@ -11,7 +11,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import EXIT_CANNOT_RUN, RootOpt, fail, open_or_exit
+from fazhi_cli.cli.common import EXIT_CANNOT_RUN, RootOpt, fail, open_or_exit, print_problems
+from fazhi_cli.core.outputs import output_problem
+from fazhi_cli.store.source import Unreadable, read_regular
 from fazhi_cli.cli.options import NoCommitOpt
 from fazhi_cli.book.plan import Plan
 from fazhi_cli.render.console import make_console
@@ -93,6 +95,21 @@ def render_codeowners(plan: Plan, style: Style, *, prefix: str = "", users: dict
     return "\n".join(lines) + "\n", unmapped
 
 
+def _current_text(target: Path) -> str | None:
+    """The existing file's text (None when absent); a file that is not UTF-8 (saved as GBK by an
+    editor) only differs from what would be written."""
+    try:
+        data = read_regular(target)
+    except FileNotFoundError:
+        return None
+    except Unreadable as exc:
+        fail(f"无法读取“{target}”：{exc.reason}", EXIT_CANNOT_RUN)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "\ufffd"  # never equal to generated text
+
+
 def codeowners(
     style: Annotated[Style, typer.Option("--style", help="代码托管平台：github、gitlab（两者格式相同）或 gitea")] = Style.github,
     user: Annotated[
@@ -141,7 +158,11 @@ def codeowners(
         return
     target = output if output is not None else top / "CODEOWNERS"
     console = make_console()
-    current = target.read_text(encoding="utf-8") if target.is_file() else None
+    problem = output_problem(top, target, target.suffix)
+    if problem is not None:
+        print_problems([problem])
+        raise typer.Exit(1)
+    current = _current_text(target)
     if check:
         if current == text:
             console.print(f"{target.name} 与 data/units.yaml 一致。", markup=False)
@@ -165,7 +186,7 @@ def codeowners(
                 {"Fazhi-Action": "codeowners"},
             )
         except GitError as exc:
-            make_console(stderr=True).print(f"警告：CODEOWNERS 已写入，但未能提交到 git：{exc.message}", markup=False)
+            fail(f"CODEOWNERS 已写入，但未能提交到 git：{exc.message}（修改仍保留在文件中，未暂存）")
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,7 @@ from fazhi_cli.core.lookup import Refusal, find_lead, find_task, find_unit, pars
 from fazhi_cli.store.workspace import WorkspaceNotFound
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
+BINARY_SUFFIXES = (".docx", ".xlsx")
 
 RootOpt = Annotated[
     Optional[Path],
@@ -108,14 +109,38 @@ def view_day(book: Book, text: str | None) -> dt.date:
     return day
 
 
-def save_output(root: Path, target: Path, data: bytes, opened_in: str, suffix: str) -> None:
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="允许覆盖 -o 指定的已存在的其他类型文件（data/、ledgers/ 等原始记录仍不会被覆盖）")
+]
+
+
+def to_stdout(target: Path | None) -> bool:
+    """`-o -`: the generated file goes to standard output."""
+    return target is not None and str(target) == "-"
+
+
+def save_output(root: Path, target: Path, data: bytes, opened_in: str, suffix: str, *, force: bool = False) -> None:
     """Write a generated file (report, export) atomically, never over the workspace's records or
-    over a file of another kind (exit 1); a file held open by `opened_in` (Word/WPS, Excel/WPS) or
-    an unwritable folder means the command cannot run."""
+    over a file of another kind unless `force` (exit 1); `-o -` writes to standard output (a
+    binary document is not sent to a terminal). A file held open by `opened_in` (Word/WPS,
+    Excel/WPS) or an unwritable folder means the command cannot run."""
+    import sys
+
+    if to_stdout(target):
+        if suffix in BINARY_SUFFIXES and sys.stdout.isatty():
+            fail(f"{suffix} 是二进制文件，不能输出到屏幕；请用 -o - 接管道或重定向（如 > 文件{suffix}），或用 -o 指定文件名")
+        sys.stdout.flush()
+        out = getattr(sys.stdout, "buffer", None)
+        if out is None:  # a text-only stream (tests capture this way): bytes as UTF-8 text
+            sys.stdout.write(data.decode("utf-8", errors="surrogateescape"))
+        else:
+            out.write(data)
+            out.flush()
+        return
     from fazhi_cli.core.outputs import output_problem
     from fazhi_cli.store.safewrite import WriteError, atomic_write
 
-    problem = output_problem(root, target, suffix)
+    problem = output_problem(root, target, suffix, force=force)
     if problem is not None:
         print_problems([problem])
         raise typer.Exit(EXIT_PROBLEMS)

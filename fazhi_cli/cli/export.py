@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import AsOfOpt, RootOpt, UnitOpt, fail, open_or_exit, resolve_lead, resolve_unit, save_output, view_day
+from fazhi_cli.cli.common import AsOfOpt, ForceOpt, RootOpt, UnitOpt, fail, open_or_exit, resolve_lead, resolve_unit, save_output, to_stdout, view_day
 from fazhi_cli.cli.report import invalid_ledgers
 from fazhi_cli.engine.report_context import ledger_table
 from fazhi_cli.render.console import make_console
@@ -34,8 +34,9 @@ def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="xlsx（Excel/WPS 表格）、csv（UTF-8，带 BOM）、json")] = ExportFormat.xlsx,
     output: Annotated[
         Optional[Path],
-        typer.Option("--output", "-o", help="输出文件；xlsx 默认 reports/ledger-日期.xlsx，csv 和 json 默认输出到屏幕", show_default=False),
+        typer.Option("--output", "-o", help="输出文件（- 表示标准输出）；xlsx 默认 reports/ledger-日期.xlsx，csv 和 json 默认输出到屏幕", show_default=False),
     ] = None,
+    force: ForceOpt = False,
     unit: UnitOpt = None,
     lead: Annotated[Optional[str], typer.Option("--lead", help="牵头单位：只导出其牵头的任务（各承担单位）", show_default=False)] = None,
     as_of: AsOfOpt = None,
@@ -80,7 +81,8 @@ def export(
     if fmt is ExportFormat.csv:
         keyed = [{label: rec[key] for key, label, _ in LEDGER_COLUMNS} for rec in records]
         text = to_csv(keyed, [label for _, label, _ in LEDGER_COLUMNS])
-        _emit(text.encode("utf-8-sig") if output else text.encode("utf-8"), output, session.ws.root, day, fmt)
+        to_file = output is not None and not to_stdout(output)
+        _emit(text.encode("utf-8-sig") if to_file else text.encode("utf-8"), output, session.ws.root, day, fmt, force=force)
         return
     from fazhi_cli.render.xlsx_writer import Sheet, build_xlsx  # openpyxl: only for xlsx
 
@@ -91,16 +93,17 @@ def export(
     if invalid and scope != "unit":
         sheets.append(sheet("台账无效", INVALID_COLUMNS, [invalid_table_row(i) for i in invalid]))
     who = chosen.label if chosen else "全市"
-    _emit(build_xlsx(sheets, f"{who}法治政府建设工作台账（截至{day.isoformat()}）"), output, session.ws.root, day, fmt, chosen)
+    _emit(build_xlsx(sheets, f"{who}法治政府建设工作台账（截至{day.isoformat()}）"), output, session.ws.root, day, fmt, chosen, force=force)
 
 
-def _emit(data: bytes, output: Path | None, root: Path, day, fmt: ExportFormat, chosen=None) -> None:
+def _emit(data: bytes, output: Path | None, root: Path, day, fmt: ExportFormat, chosen=None, *, force: bool = False) -> None:
     if output is None and fmt is not ExportFormat.xlsx:
         typer.echo(data.decode("utf-8"), nl=False)
         return
     target = output or root / "reports" / (f"ledger-{day.isoformat()}" + (f"-{chosen.id}" if chosen else "") + ".xlsx")
-    save_output(root, target, data, "Excel/WPS", "." + fmt.value)
-    typer.echo(f"已导出：{target}")
+    save_output(root, target, data, "Excel/WPS", "." + fmt.value, force=force)
+    if not to_stdout(target):
+        typer.echo(f"已导出：{target}")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ import typer
 from fazhi_cli.cli.common import EXIT_PROBLEMS, RootOpt, UnitOpt, open_or_exit, or_exit, print_problems, resolve_unit, today
 from fazhi_cli.cli.options import NoCommitOpt
 from fazhi_cli.core.initialize import init_ledgers
+from fazhi_cli.core.writes import CommitFailure
 from fazhi_cli.render.console import make_console
 
 
@@ -31,7 +32,10 @@ def init(unit: UnitOpt = None, root: RootOpt = None, no_commit: NoCommitOpt = Fa
     if not result.failed and not any(u.changed for u in result.units):
         console.print("所有台账都已齐全，没有需要补充的内容。", markup=False)
     if result.commit_warning:
-        err.print(f"警告：{result.commit_warning}", markup=False)
+        failed_commit = isinstance(result.commit_warning, CommitFailure)
+        err.print(f"{'错误' if failed_commit else '警告'}：{result.commit_warning}", markup=False)
+        if failed_commit:
+            raise typer.Exit(EXIT_PROBLEMS)
     if result.failed:
         raise typer.Exit(EXIT_PROBLEMS)
 

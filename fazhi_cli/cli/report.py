@@ -15,6 +15,8 @@ from fazhi_cli import __version__
 from fazhi_cli.cli.common import (
     resolve_lead,
     save_output,
+    to_stdout,
+    ForceOpt,
     EXIT_CANNOT_RUN,
     AsOfOpt,
     RootOpt,
@@ -44,7 +46,7 @@ class ReportFormat(str, Enum):
 
 
 LeadOpt = Annotated[Optional[str], typer.Option("--lead", help="牵头单位：生成它对所牵头任务的报告", show_default=False)]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="输出文件（默认 reports/ 下按材料和单位命名）", show_default=False)]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="输出文件（默认 reports/ 下按材料和单位命名；- 表示标准输出）", show_default=False)]
 RevOpt = Annotated[
     Optional[str], typer.Option("--rev", help="按某次 git 提交时的数据和模板生成（提交号、分支或标签），用于重新生成已报送的材料", show_default=False)
 ]
@@ -67,6 +69,7 @@ def report(
     ] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="docx（Word/WPS）、html（可打印）、md（Markdown）、json（模板数据）")] = ReportFormat.docx,
     output: OutputOpt = None,
+    force: ForceOpt = False,
     rev: RevOpt = None,
     root: RootOpt = None,
 ) -> None:
@@ -97,9 +100,9 @@ def report(
             except RevisionError as exc:
                 fail(exc.message, EXIT_CANNOT_RUN)
             session = open_or_exit(Path(folder))
-            _run(live, session, submission, unit, lead, day, since_day, fmt, output, short)
+            _run(live, session, submission, unit, lead, day, since_day, fmt, output, short, force)
     else:
-        _run(live, live, submission, unit, lead, day, since_day, fmt, output, current_revision(live.ws.root))
+        _run(live, live, submission, unit, lead, day, since_day, fmt, output, current_revision(live.ws.root), force)
 
 
 def _run(
@@ -113,6 +116,7 @@ def _run(
     fmt: ReportFormat,
     output: Path | None,
     revision: str | None,
+    force: bool = False,
 ) -> None:
     from fazhi_cli.render.documents import RenderError, render_report, template_origin  # jinja2: only when rendering
     from fazhi_cli.render.report_fields import report_context
@@ -160,7 +164,7 @@ def _run(
     target = output if output is not None else live.ws.root / "reports" / default_name(spec, scope, chosen, day, fmt.value)
     from fazhi_cli.render.documents import EXTENSIONS
 
-    save_output(live.ws.root, target, data, "Word/WPS", EXTENSIONS[fmt.value])
+    save_output(live.ws.root, target, data, "Word/WPS", EXTENSIONS[fmt.value], force=force)
     err = make_console(stderr=True)
     if context.invalid_ledgers:
         err.print(
@@ -174,7 +178,8 @@ def _run(
         err.print(f"使用工作区模板：templates/{Path(override).name}", markup=False)
     who = chosen.label + ("牵头任务" if scope == "lead" else "") if chosen else "全市"
     shown = target if output is not None else _relative(target, live.ws.root)
-    typer.echo(f"已生成：{shown}")
+    if not to_stdout(target):
+        typer.echo(f"已生成：{shown}")
     err.print(f"{who} · {spec.title} · {context.meta.footer}", markup=False)
 
 

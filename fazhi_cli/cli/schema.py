@@ -10,7 +10,8 @@ from fazhi_cli.cli.common import RootOpt, fail, EXIT_CANNOT_RUN
 from fazhi_cli.models.ledger import Ledger
 from fazhi_cli.models.plan import PhasesFile, Settings, TasksFile, UnitsFile
 from fazhi_cli.render.console import make_console
-from fazhi_cli.store.safewrite import atomic_write
+from fazhi_cli.store.files import kind_of
+from fazhi_cli.store.safewrite import WriteError, atomic_write
 from fazhi_cli.store.workspace import WorkspaceNotFound, find_workspace
 
 SCHEMAS = {
@@ -42,11 +43,21 @@ def schema(root: RootOpt = None) -> None:
     except WorkspaceNotFound as exc:
         fail(str(exc), EXIT_CANNOT_RUN)
     folder = ws.root / "schemas"
-    folder.mkdir(exist_ok=True)
-    for name in SCHEMAS:
-        path = folder / f"{name}.schema.json"
-        atomic_write(path, schema_text(name).encode("utf-8"), expected_sha256=None)
-        make_console().print(f"已写入 {ws.relative(path)}", markup=False)
+    for name, what in ws.folder_problems():
+        if name == "schemas":
+            fail(f"schemas 是{what}；请改名或移走它，再运行 `fazhi schema`", EXIT_CANNOT_RUN)
+    try:
+        folder.mkdir(exist_ok=True)
+        for name in SCHEMAS:
+            path = folder / f"{name}.schema.json"
+            if kind_of(path):
+                fail(f"{ws.relative(path)} 是{kind_of(path)}，不是普通文件；请移走它，再运行 `fazhi schema`", EXIT_CANNOT_RUN)
+            atomic_write(path, schema_text(name).encode("utf-8"), expected_sha256=None)
+            make_console().print(f"已写入 {ws.relative(path)}", markup=False)
+    except WriteError as exc:
+        fail(exc.message, EXIT_CANNOT_RUN)
+    except OSError as exc:
+        fail(f"无法写入 schemas/：{exc.strerror or exc}", EXIT_CANNOT_RUN)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fazhi_cli.book.book import Book
 from fazhi_cli.engine.workspacecheck import check_book
-from fazhi_cli.problems import Problem
+from fazhi_cli.problems import Problem, error
 from fazhi_cli.store.files import FileFacts
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -35,4 +35,8 @@ def files_of(book: Book) -> FileFacts | None:
 def check_workspace(book: Book, today: dt.date) -> list[Problem]:
     """Every problem of the workspace, evidence files and templates included."""
     templates = template_names([book.ws.templates_dir, SHIPPED_TEMPLATES]) if book.ws is not None else None
-    return check_book(book, today, files_of(book), templates)
+    folders = [] if book.ws is None else [
+        error(name, None, None, "E014", f"{name} 是{what}；请改名或移走它，让 {name}/ 成为工作区中的普通文件夹")
+        for name, what in book.ws.folder_problems()
+    ]
+    return folders + check_book(book, today, files_of(book), templates)

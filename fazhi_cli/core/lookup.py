@@ -65,6 +65,11 @@ def find_lead(book: Book, text: str) -> tuple[Unit, list[int]]:
     return unit, led
 
 
+# Days a command accepts: far enough from date.min/max that counting weeks and months around them
+# cannot overflow.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
 def parse_day(text: str | dt.date | None, what: str, today: dt.date) -> dt.date:
     if text is None:
         return today
@@ -74,6 +79,9 @@ def parse_day(text: str | dt.date | None, what: str, today: dt.date) -> dt.date:
     try:
         if not _ISO_DAY.fullmatch(cleaned):  # fromisoformat also takes 20200301 and 2020-W10-1
             raise ValueError(cleaned)
-        return dt.date.fromisoformat(cleaned)
+        day = dt.date.fromisoformat(cleaned)
     except ValueError:
         raise refuse("R206", f"{what}“{text}”无效，应为 YYYY-MM-DD 格式的真实日期，如 2020-07-31") from None
+    if not FIRST_DAY <= day <= LAST_DAY:  # weeks and months are counted around the day
+        raise refuse("R206", f"{what}“{text}”超出可用范围（{FIRST_DAY.year}—{LAST_DAY.year}年）")
+    return day

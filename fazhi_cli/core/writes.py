@@ -22,7 +22,7 @@ from fazhi_cli.models.ledger import Entry, Ledger
 from fazhi_cli.models.plan import Task, Unit
 from fazhi_cli.core.lookup import Refusal, find_task, find_unit, parse_day, refuse
 from fazhi_cli.problems import Problem, refusal
-from fazhi_cli.store.git import COMMIT_ACTIONS, GitError, commit_paths, git_missing_in, is_work_tree
+from fazhi_cli.store.git import COMMIT_ACTIONS, GitError, commit_paths, git_missing_in, git_refusal, is_work_tree
 from fazhi_cli.store.ledgeredit import EditOutcome, EditRefused, Scope, WriteError, append_item, edit_ledger, entry_map, set_value
 from fazhi_cli.store.files import FileFacts
 from fazhi_cli.store.loader import load_model
@@ -252,7 +252,10 @@ def commit_change(book: Book, paths: list[Path], action: str, unit: Unit | None,
     if missing:
         return None, missing
     if not is_work_tree(root):
-        return None, None
+        refused = git_refusal(root)
+        if refused is None:
+            return None, None
+        return None, CommitFailure(f"修改已保存，但 git 不能使用这个仓库，没有提交：{refused}")
     subject = COMMIT_ACTIONS.get(action, action)
     if unit is not None:
         subject += f": {unit.label}"

@@ -34,6 +34,26 @@ def check_safe_id(value: str) -> str:
 SafeId = Annotated[str, AfterValidator(check_safe_id)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
+# Who may edit: a git e-mail address or a server user name (optionally @name). Nothing else, so
+# that a value written into CODEOWNERS or compared with a pusher cannot carry spaces, newlines,
+# glob characters or another rule.
+EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+")
+USER_NAME = re.compile(r"@?[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def check_identity(value: str) -> str:
+    """An editor's identity: `zhang@kerqin.gov.cn` or a server user name such as `zhangsan`."""
+    if not (EMAIL.fullmatch(value) or USER_NAME.fullmatch(value)):
+        shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in value[:60]) + ("…" if len(value) > 60 else "")
+        raise ValueError(
+            f"编辑人员“{shown}”无效：应为 git 邮箱（如 zhang@kerqin.gov.cn）或服务器用户名"
+            "（英文字母、数字和 . _ -，不超过 64 个字符），不能含空格、换行或其他符号"
+        )
+    return value
+
+
+Identity = Annotated[str, AfterValidator(check_identity)]
+
 
 def _date_input(value: Any) -> Any:
     """Dates are written as text (2020-07-31); a bare number is not a date (pydantic would take

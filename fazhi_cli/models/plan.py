@@ -7,7 +7,7 @@ from enum import Enum
 
 from pydantic import Field, field_validator, model_validator
 
-from fazhi_cli.models.common import Date, NonEmpty, SafeId, Strict
+from fazhi_cli.models.common import Date, Identity, NonEmpty, SafeId, Strict
 
 
 class Level(str, Enum):
@@ -26,8 +26,8 @@ class Unit(Strict):
     short: NonEmpty | None = Field(None, description="简称（表格和报告中显示）")
     aliases: list[NonEmpty] = Field(default_factory=list, description="方案文本中使用的其他名称")
     level: Level
-    editors: list[NonEmpty] = Field(
-        default_factory=list, description="可以修改本单位台账的人员邮箱（git 提交作者）"
+    editors: list[Identity] = Field(
+        default_factory=list, description="可以修改本单位台账的人员：git 邮箱或服务器用户名"
     )
     note: str | None = None
 
@@ -54,7 +54,7 @@ class Office(Strict):
     """The supervising office (依法治市办) and its staff, who may edit every ledger."""
 
     unit: NonEmpty = Field(description="依法治市办所在单位（id、全称或别名）")
-    editors: list[NonEmpty] = Field(default_factory=list)
+    editors: list[Identity] = Field(default_factory=list, description="依法治市办人员：git 邮箱或服务器用户名")
 
 
 class UnitsFile(Strict):

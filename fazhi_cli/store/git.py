@@ -13,6 +13,8 @@ from pathlib import Path
 
 import filelock
 
+from fazhi_cli.store.interrupts import deferred
+
 
 GIT_MISSING = "找不到 git 命令：请安装 Git（https://git-scm.com），并确认在命令行中可以运行 git"
 ZERO_SHA = "0" * 40
@@ -137,16 +139,38 @@ def is_work_tree(root: Path) -> bool:
     return result.returncode == 0 and result.stdout.strip() == "true"
 
 
+def git_refusal(root: Path) -> str | None:
+    """git's reason when the workspace lies in a repository (a `.git` above it, or `GIT_DIR` set)
+    but git will not work in it ("dubious ownership", a `GIT_DIR` that does not exist, a broken
+    `.git`); None when it is a usable work tree or simply not in git. Such a refusal is reported,
+    never taken for "no git"."""
+    if not git_available():
+        return None
+    here = Path(root).resolve()
+    in_repo = bool(os.environ.get("GIT_DIR")) or any(os.path.lexists(folder / ".git") for folder in (here, *here.parents))
+    if not in_repo:
+        return None
+    try:
+        result = run_git(root, "rev-parse", "--is-inside-work-tree", check=False)
+    except GitError as exc:
+        return exc.message
+    if result.returncode == 0:
+        return None
+    return (result.stderr or result.stdout).strip() or f"git rev-parse 退出码 {result.returncode}"
+
+
 COMMIT_LOCK_NAME = "fazhi-commit.lock"
 COMMIT_LOCK_TIMEOUT = 60.0
 
 
-def commit_lock(root: Path) -> filelock.FileLock:
+def commit_lock(root: Path) -> "TidyLock":
     """The repository's one commit lock (`.git/fazhi-commit.lock`): fazhi processes take turns
     at `git add` + `git commit`, so none of them fails on git's own `index.lock`."""
     common = run_git(root, "rev-parse", "--git-common-dir").stdout.strip()
     folder = Path(common) if Path(common).is_absolute() else Path(root) / common
-    return filelock.FileLock(str(folder / COMMIT_LOCK_NAME), timeout=COMMIT_LOCK_TIMEOUT)
+    from fazhi_cli.store.safewrite import TidyLock
+
+    return TidyLock(str(folder / COMMIT_LOCK_NAME), timeout=COMMIT_LOCK_TIMEOUT)
 
 
 def commit_paths(root: Path, paths: list[Path], subject: str, trailers: dict[str, str], body: str = "") -> str | None:
@@ -156,7 +180,7 @@ def commit_paths(root: Path, paths: list[Path], subject: str, trailers: dict[str
     relative = [p.resolve().relative_to(root.resolve()).as_posix() for p in paths]
     message = subject + "\n\n" + (body + "\n\n" if body else "") + "\n".join(f"{k}: {v}" for k, v in trailers.items()) + "\n"
     try:
-        with commit_lock(root):
+        with deferred("提交在中断前已完成"), commit_lock(root):
             return _commit_locked(root, relative, message)
     except filelock.Timeout:
         raise GitError(f"等待其他 fazhi 提交超过 {COMMIT_LOCK_TIMEOUT:g} 秒（{COMMIT_LOCK_NAME}）") from None

@@ -55,6 +55,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 
 from fazhi_cli.problems import Problem, error, has_errors
 from fazhi_cli.store.decode import Decoded, decode, encode
+from fazhi_cli.store.interrupts import deferred
 from fazhi_cli.store.safewrite import (
     ABSENT,
     Busy,
@@ -211,10 +212,11 @@ def edit_ledger(
             if has_errors(problems):
                 raise EditRefused([p for p in problems if p.is_error])
             warnings = tuple(problems)
-        atomic_write(path, new_bytes, expected_sha256=expected)
-        outcome = EditOutcome(path, True, raw, new_bytes, warnings)
-        if after_write is not None:  # e.g. the git commit, while no other writer can change the file
-            after_write(outcome)
+        with deferred(f"{shown} 的这次修改已写完（中断时正在写入，fazhi 等写入和提交结束后才退出；运行 `git status` 可确认是否已提交）"):  # the write and its commit run to their end
+            atomic_write(path, new_bytes, expected_sha256=expected)
+            outcome = EditOutcome(path, True, raw, new_bytes, warnings)
+            if after_write is not None:  # e.g. the git commit, while no other writer can change the file
+                after_write(outcome)
         return outcome
 
 

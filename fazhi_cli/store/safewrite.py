@@ -5,8 +5,9 @@ Three pieces, used together by every write (see `store.ledgeredit.edit_ledger`):
 - `lock_for(path)`: the one lock object this process has for `path`. The lock is a separate
   hidden file beside the target (`ledgers/.kerqin.yaml.lock`; git ignores it through `*.lock`).
   It is created group-writable when its folder is (a shared workspace: another clerk must be able
-  to take it too). It is left in place after use: removing it while another process waits on it
-  would let two writers lock two different files. The target itself is never locked, because on Windows
+  to take it too). It is removed on release, while still held: a process that was waiting on
+  the removed file sees, once it gets it, that it has no name any more and takes the new one
+  (filelock ≥ 4.3 checks this), so two writers never hold two different files. The target itself is never locked, because on Windows
   a lock on it would make `os.replace` fail. Waiting more than `LOCK_TIMEOUT` seconds raises
   `Busy`. A process killed while holding the lock loses it with its file handles.
 - `atomic_write(path, data, expected_sha256=...)`: temp file in the same folder, fsync,
@@ -97,8 +98,19 @@ def sha256_bytes(data: bytes) -> str:
 # Locks
 
 
-class LedgerLock(filelock.FileLock):
-    """A `filelock.FileLock` whose timeout raises `Busy` (with its Chinese message)."""
+class TidyLock(filelock.FileLock):
+    """A `filelock.FileLock` that removes its file on the last release, while still holding it
+    (on Windows filelock removes it itself)."""
+
+    def release(self, force: bool = False) -> None:
+        if os.name != "nt" and self.is_locked and (force or self.lock_counter == 1):
+            with contextlib.suppress(OSError):
+                os.unlink(self.lock_file)
+        super().release(force=force)
+
+
+class LedgerLock(TidyLock):
+    """The lock of one ledger; a timeout raises `Busy` (with its Chinese message)."""
 
     def acquire(self, *args, **kwargs):  # noqa: ANN002, ANN003 - same signature as FileLock.acquire
         try:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MARKER = Path("data") / "tasks.yaml"
+# The folders of a workspace; each must be a real directory when present.
+WORKSPACE_FOLDERS = ("data", "ledgers", "evidence", "templates", "schemas", "reports")
 
 
 class WorkspaceNotFound(Exception):
@@ -45,6 +47,19 @@ class Workspace:
                 return path.resolve().relative_to(self.root.resolve()).as_posix()
             except ValueError:
                 return path.as_posix()
+
+    def folder_problems(self) -> list[tuple[str, str]]:
+        """(folder, what it is) for each of the workspace's own folders that exists but is not a real
+        directory inside the workspace: a file, a FIFO, a symlink (fazhi never follows a folder link
+        out of the workspace, and refuses one inside it, so that every path it shows is real)."""
+        out = []
+        for name in WORKSPACE_FOLDERS:
+            path = self.root / name
+            if os.path.islink(path):
+                out.append((name, "符号链接（fazhi 不经由链接读写工作区的文件夹）"))
+            elif os.path.lexists(path) and not path.is_dir():
+                out.append((name, "文件，不是文件夹"))
+        return out
 
     def ledger_files(self) -> list[Path]:
         """Every `*.yaml`/`*.yml` entry of ledgers/ that is not a real directory: symlinks, FIFOs and

@@ -292,7 +292,38 @@ def test_lock_file_is_group_writable_when_the_folder_is(tmp_path):
         old = os.umask(0o022)
         try:
             with locked(target):
-                pass
+                mode = _stat.S_IMODE(os.stat(lock_path(target)).st_mode)
         finally:
             os.umask(old)
-        assert _stat.S_IMODE(os.stat(lock_path(target)).st_mode) == wanted
+        assert mode == wanted
+        assert not os.path.lexists(lock_path(target))  # removed after use
+
+
+def test_lock_file_removal_never_lets_two_holders_in(tmp_path):
+    """Lock files are removed on release; a process that waited on the removed file must not
+    hold it together with one that locked the new file (20 processes × 20 increments)."""
+    import multiprocessing
+
+    from fazhi_cli.store.safewrite import lock_path
+
+    counter = tmp_path / "counter.txt"
+    counter.write_text("0")
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_increment, args=(str(counter), 20)) for _ in range(20)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert counter.read_text() == str(20 * 20)
+    assert not os.path.lexists(lock_path(counter))
+
+
+def _increment(path: str, times: int) -> None:
+    from fazhi_cli.store.safewrite import locked
+
+    target = Path(path)
+    for _ in range(times):
+        with locked(target):
+            value = int(target.read_text())
+            target.write_text(str(value + 1))

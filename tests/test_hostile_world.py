@@ -248,5 +248,212 @@ def test_twenty_parallel_writers_on_ten_ledgers_make_twenty_commits(tmp_path):
         results = pool.map(_write_in_child, pairs, chunksize=1)
     assert [code for code, _ in results] == [0] * 20, [err for code, err in results if code]
     assert int(git(ws, "rev-list", "--count", "HEAD")) == base + 20
-    assert git(ws, "status", "--porcelain", "--", "ledgers", "data") == ""
+    assert git(ws, "status", "--porcelain", "--ignored") == ""  # no lock file left behind either
     assert staged(ws) == ""
+
+
+def test_lock_files_are_removed_after_a_write(repo):
+    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02")
+    assert result.returncode == 0, result.stderr
+    left = [p.name for p in (repo / "ledgers").iterdir() if p.name.endswith(".lock")]
+    left += [p.name for p in (repo / ".git").iterdir() if p.name.endswith(".lock")]
+    assert left == []
+
+
+def test_git_that_refuses_the_repository_is_an_error_not_no_git(repo):
+    """GIT_DIR pointing nowhere (as "dubious ownership" does, git refuses the repository): the
+    write says so and exits 1, the change kept on disk and nothing staged."""
+    head = git(repo, "rev-parse", "HEAD")
+    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", env={"GIT_DIR": str(repo / "nonexistent")})
+    assert result.returncode == 1, result.stderr
+    assert "git 不能使用这个仓库" in result.stderr and "nonexistent" in result.stderr and "Traceback" not in result.stderr
+    assert git(repo, "rev-parse", "HEAD") == head and staged(repo) == ""
+    assert "进展" in (repo / "ledgers" / "kerqin.yaml").read_text(encoding="utf-8")
+
+
+# --- interrupts ---------------------------------------------------------------------------------
+
+
+def _start(repo: Path, *args: str) -> subprocess.Popen:
+    full = os.environ | {"PYTHONIOENCODING": "utf-8"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "fazhi_cli", *args, "--root", str(repo)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full, text=True, encoding="utf-8",
+    )
+
+
+def _wait_for(condition, limit: float = 15.0) -> None:
+    import time
+
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_interrupt_during_the_commit_finishes_it_and_says_so(repo, signame):
+    """Ctrl-C (or SIGTERM) while git commits: fazhi waits for the commit, says 已中断, exits 130;
+    the edit is committed, nothing is staged and git's index.lock is not left behind."""
+    import signal
+
+    marker = repo / "hook-started"
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\ntouch '{marker}'\nsleep 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    head = git(repo, "rev-parse", "HEAD")
+    proc = _start(repo, "progress", "7", "-u", "kerqin", "--note", "中断中的进展", "--date", "2020-03-02")
+    _wait_for(marker.exists)
+    proc.send_signal(getattr(signal, signame))
+    out, err = proc.communicate(timeout=LIMIT)
+    assert proc.returncode == 130, err
+    assert "已中断" in err and "ledgers/kerqin.yaml" in err and "Traceback" not in err
+    assert git(repo, "rev-parse", "HEAD~1") == head  # the commit was made
+    assert git(repo, "status", "--porcelain", "--", "ledgers") == "" and staged(repo) == ""
+    assert not (repo / ".git" / "index.lock").exists()
+
+
+def test_interrupt_while_waiting_for_the_lock_changes_nothing(repo):
+    """Ctrl-C before anything is written (waiting for another writer's lock): exit 130, the
+    ledger as it was."""
+    import signal
+
+    from fazhi_cli.store.safewrite import locked
+
+    ledger = repo / "ledgers" / "kerqin.yaml"
+    before = snapshot(repo)
+    with locked(ledger):
+        proc = _start(repo, "progress", "7", "-u", "kerqin", "--note", "等锁时中断", "--date", "2020-03-02")
+        import time
+
+        time.sleep(2.0)  # past start-up, into the wait for the lock
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=LIMIT)
+    assert proc.returncode == 130, err
+    assert "已中断" in err and "Traceback" not in err
+    assert changed(before, snapshot(repo)) == set() and staged(repo) == ""
+
+
+# --- outputs: stdout and --force ----------------------------------------------------------------
+
+
+def test_output_dash_writes_the_report_and_the_export_to_stdout(repo):
+    report = fazhi(repo, "report", "weekly", "--as-of", "2020-04-01", "--format", "md", "-o", "-")
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.startswith("# 法治政府建设工作周调度") and "已生成" not in report.stdout
+    export = fazhi(repo, "export", "--format", "csv", "--unit", "kerqin", "--as-of", "2020-04-01", "-o", "-")
+    assert export.returncode == 0 and export.stdout.startswith("单位,单位编号")  # no BOM on a stream
+    assert not (repo / "-").exists()
+
+
+def test_output_dash_sends_a_docx_down_a_pipe(repo):
+    full = os.environ | {"PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run(
+        [sys.executable, "-m", "fazhi_cli", "report", "0805", "-u", "kerqin", "--as-of", "2020-08-06", "-o", "-", "--root", str(repo)],
+        capture_output=True, env=full, timeout=LIMIT,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout[:2] == b"PK"  # a zip: the .docx itself
+    import io
+    import zipfile
+
+    assert "word/document.xml" in zipfile.ZipFile(io.BytesIO(result.stdout)).namelist()
+
+
+def test_force_overwrites_another_kind_but_never_the_records(repo):
+    other = repo / "notes.txt"
+    other.write_text("旧内容", encoding="utf-8")
+    refused = fazhi(repo, "export", "--format", "csv", "-o", str(other))
+    assert_clean_refusal(refused, 1, "notes.txt")
+    assert "--force" in refused.stderr and other.read_text(encoding="utf-8") == "旧内容"
+    forced = fazhi(repo, "export", "--format", "csv", "-o", str(other), "--force")
+    assert forced.returncode == 0 and other.read_text(encoding="utf-8-sig").startswith("单位,")
+    before = snapshot(repo)
+    for target in ("ledgers/kerqin.yaml", "data/tasks.yaml"):
+        result = fazhi(repo, "export", "--format", "csv", "-o", str(repo / target), "--force")
+        assert_clean_refusal(result, 1, target)
+    assert changed(before, snapshot(repo)) == set()
+
+
+# --- days far from the plan ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize("command", [("report", "weekly", "-f", "md"), ("status",), ("export", "-f", "csv")], ids=["weekly", "status", "export"])
+def test_days_at_the_ends_of_the_calendar_are_refused_not_overflowing(repo, day, command):
+    result = fazhi(repo, *command, "--as-of", day)
+    assert result.returncode == 1 and "R206" in result.stderr and "超出可用范围" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout and "内部错误" not in result.stderr
+
+
+def test_a_ledger_date_far_in_the_future_is_a_warning_everywhere(repo):
+    ledger = repo / "ledgers" / "kerqin.yaml"
+    assert fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02").returncode == 0
+    ledger.write_text(ledger.read_text(encoding="utf-8").replace("2020-03-02", "9999-12-31"), encoding="utf-8")
+    for command in (("check",), ("status", "--as-of", "2020-12-31"), ("report", "1208", "-u", "kerqin", "-f", "md", "-o", "-", "--as-of", "2020-12-31"), ("export", "-f", "json", "--as-of", "2020-12-31")):
+        result = fazhi(repo, *command)
+        assert result.returncode == 0, (command, result.stderr)
+        assert "内部错误" not in result.stderr
+    assert "W303" in fazhi(repo, "check").stdout
+
+
+# --- unit data that cannot inject ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "editor",
+    ['"zh@x.cn\\n* @evil"', '"zh@x.cn @evil"', '"/ledgers/ @evil"', '"a\\x1b[31m@x.cn"', '"张三"', '"*"'],
+    ids=["newline-rule", "space", "path", "escape", "name", "glob"],
+)
+def test_editors_that_could_inject_a_rule_are_refused(tmp_path, editor):
+    from git_helpers import set_editors
+
+    ws = new_workspace_repo(tmp_path / "ws")
+    set_editors(ws, {"kerqin": [editor]})
+    result = fazhi(ws, "check")
+    assert result.returncode == 1 and "E103" in result.stdout and "data/units.yaml:" in result.stdout
+    assert "编辑人员" in result.stdout and "\x1b" not in result.stdout
+    owners = fazhi(ws, "codeowners", "--stdout")
+    assert owners.returncode == 2 and "@evil" not in owners.stdout  # never written from invalid data
+
+
+def test_valid_editors_make_one_rule_per_ledger(tmp_path):
+    ws = new_workspace_repo(tmp_path / "ws", editors={"kerqin": ["k.zhang+fz@kerqin.gov.cn", "\"@kerqin-li\""], "office": ["office@yfb.gov.cn"]})
+    result = fazhi(ws, "codeowners", "--stdout")
+    assert result.returncode == 0, result.stderr
+    rules = [line for line in result.stdout.splitlines() if line and not line.startswith("#")]
+    assert "/ledgers/kerqin.yaml k.zhang+fz@kerqin.gov.cn @kerqin-li office@yfb.gov.cn" in rules
+    assert all(len(line.split()) >= 2 and not line.split()[0].startswith("@") for line in rules)
+
+
+def test_codeowners_saved_as_gbk_or_replaced_by_a_fifo(tmp_path):
+    ws = new_workspace_repo(tmp_path / "ws", editors={"office": ["office@yfb.gov.cn"]})
+    owners = ws / "CODEOWNERS"
+    owners.write_bytes("# 所有者\n* office@yfb.gov.cn\n".encode("gbk"))
+    checked = fazhi(ws, "codeowners", "--check")
+    assert checked.returncode == 1 and "不一致" in checked.stderr and "Traceback" not in checked.stderr
+    wrote = fazhi(ws, "codeowners")
+    assert wrote.returncode == 0, wrote.stderr
+    assert owners.read_text(encoding="utf-8").startswith("# CODEOWNERS")
+    owners.unlink()
+    os.mkfifo(owners)
+    result = fazhi_process(ws, "codeowners")
+    assert_clean_refusal(result, 1, "CODEOWNERS")
+    assert owners.is_fifo()
+
+
+# --- workspace folders --------------------------------------------------------------------------
+
+
+def test_workspace_folders_that_are_files_or_links_are_reported(tmp_path):
+    ws = new_workspace_repo(tmp_path / "ws")
+    (ws / "schemas").write_text("", encoding="utf-8")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (ws / "evidence").symlink_to(outside)
+    result = fazhi(ws, "check")
+    assert result.returncode == 1
+    assert "schemas: 错误 E014" in result.stdout and "evidence: 错误 E014" in result.stdout
+    schema = fazhi(ws, "schema")
+    assert schema.returncode == 2 and "schemas 是文件" in schema.stderr and "Traceback" not in schema.stderr
+    assert (ws / "schemas").is_file()

@@ -457,3 +457,121 @@ def test_workspace_folders_that_are_files_or_links_are_reported(tmp_path):
     schema = fazhi(ws, "schema")
     assert schema.returncode == 2 and "schemas 是文件" in schema.stderr and "Traceback" not in schema.stderr
     assert (ws / "schemas").is_file()
+
+
+# --- permissions and a full disk ----------------------------------------------------------------
+# The suite runs as root, for whom permissions do not apply: the denial is made by the operating
+# system calls themselves, as a non-root clerk (or a full disk) would meet it.
+
+
+@pytest.fixture
+def deny(monkeypatch):
+    """deny(fragment, errno, creating=False): opening, listing or (with creating) creating any
+    path containing `fragment` fails with that errno; returns the function that ends it."""
+    import builtins
+    import errno as _errno
+    import io
+
+    real_open, real_listdir, real_scandir, real_builtin_open = os.open, os.listdir, os.scandir, builtins.open
+
+    def install(fragment: str, code: int = _errno.EACCES, creating: bool = False) -> None:
+        def hit(path, creates: bool) -> bool:
+            return isinstance(path, (str, bytes, os.PathLike)) and fragment in os.fsdecode(os.fspath(path)) and (creates or not creating)
+
+        def fail(path):
+            raise OSError(code, os.strerror(code), os.fsdecode(os.fspath(path)))
+
+        def fake_open(path, flags, *args, **kwargs):
+            if hit(path, bool(flags & os.O_CREAT)):
+                fail(path)
+            return real_open(path, flags, *args, **kwargs)
+
+        def fake_listdir(path="."):
+            if hit(path, False):
+                fail(path)
+            return real_listdir(path)
+
+        def fake_scandir(path="."):
+            if hit(path, False):
+                fail(path)
+            return real_scandir(path)
+
+        def fake_builtin_open(file, mode="r", *args, **kwargs):
+            if hit(file, any(c in mode for c in "wax+")):
+                fail(file)
+            return real_builtin_open(file, mode, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", fake_open)
+        monkeypatch.setattr(os, "listdir", fake_listdir)
+        monkeypatch.setattr(os, "scandir", fake_scandir)
+        monkeypatch.setattr(builtins, "open", fake_builtin_open)
+        monkeypatch.setattr(io, "open", fake_builtin_open)
+        return monkeypatch.undo  # call it to end the denial
+
+    return install
+
+
+def test_unreadable_evidence_is_refused_with_the_reason(repo, deny):
+    folder = repo / "evidence" / "kerqin"
+    folder.mkdir(parents=True)
+    (folder / "a.pdf").write_bytes(b"%PDF-1")
+    before = snapshot(repo)
+    end = deny("evidence/kerqin/a.pdf")
+    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", "--evidence", "evidence/kerqin/a.pdf")
+    end()
+    assert_clean_refusal(result, 1, "evidence/kerqin/a.pdf")
+    assert "无法读取" in result.stderr and "R205" in result.stderr
+    assert changed(before, snapshot(repo)) == set() and staged(repo) == ""
+
+
+def test_registered_evidence_that_became_unreadable_is_reported_by_check(repo, deny):
+    folder = repo / "evidence" / "kerqin"
+    folder.mkdir(parents=True)
+    (folder / "a.pdf").write_bytes(b"%PDF-1")
+    assert fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", "--evidence", "evidence/kerqin/a.pdf").returncode == 0
+    deny("evidence/kerqin/a.pdf")
+    result = fazhi(repo, "check")
+    assert result.returncode == 1 and "E305" in result.stdout and "evidence/kerqin/a.pdf”无法读取" in result.stdout
+
+
+@pytest.mark.parametrize("command", [("check",), ("status", "-u", "kerqin"), ("init",), ("report", "0805", "-f", "md")], ids=["check", "status", "init", "report"])
+def test_unreadable_ledgers_folder_means_the_command_cannot_run(repo, deny, command):
+    before = snapshot(repo)
+    end = deny(str(repo / "ledgers"))
+    result = fazhi(repo, *command)
+    end()
+    assert result.returncode == 2 and "无法读取 ledgers/ 文件夹" in result.stderr and "Traceback" not in result.stderr
+    assert changed(before, snapshot(repo)) == set()
+
+
+@pytest.mark.parametrize("fragment", [".lock", ".tmp"], ids=["no-lock-file", "disk-full"])
+def test_init_reports_each_ledger_it_could_not_create(tmp_path, deny, fragment):
+    import errno as _errno
+
+    ws = new_workspace_repo(tmp_path / "ws")
+    end = deny(fragment, _errno.ENOSPC if fragment == ".tmp" else _errno.EACCES, creating=True)
+    result = fazhi(ws, "init")
+    end()
+    assert result.returncode == 1, result.stderr
+    assert "E403" in result.stderr and "ledgers/kerqin.yaml" in result.stderr and "Traceback" not in result.stderr
+    assert not list((ws / "ledgers").glob("*.yaml"))
+
+
+def test_full_disk_leaves_the_ledger_as_it_was(repo, deny):
+    import errno as _errno
+
+    before = snapshot(repo)
+    end = deny(".tmp", _errno.ENOSPC, creating=True)
+    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02")
+    end()
+    assert_clean_refusal(result, 1, "ledgers/kerqin.yaml")
+    assert "No space left" in result.stderr or "空间" in result.stderr
+    assert changed(before, snapshot(repo)) == set() and staged(repo) == ""
+
+
+def test_fix_encoding_on_an_unreadable_file_says_so(tmp_path, deny):
+    target = tmp_path / "gbk.yaml"
+    target.write_bytes("单位: 科区\n".encode("gbk"))
+    deny("gbk.yaml")
+    result = run_cli("fix-encoding", str(target))
+    assert result.exit_code == 1 and "gbk.yaml" in result.stderr and "Permission denied" in result.stderr

@@ -15,6 +15,7 @@ from fazhi_cli.render.console import make_console
 from fazhi_cli.book.book import Book
 from fazhi_cli.book.load import open_book
 from fazhi_cli.core.lookup import Refusal, find_lead, find_task, find_unit, parse_day
+from fazhi_cli.store.source import SourceError
 from fazhi_cli.store.workspace import WorkspaceNotFound
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
@@ -65,6 +66,8 @@ def open_or_exit(root: Path | None, *, need_plan: bool = True, with_ledgers: boo
         book = open_book(root, with_ledgers=with_ledgers)
     except WorkspaceNotFound as exc:
         fail(str(exc), EXIT_CANNOT_RUN)
+    except SourceError as exc:
+        fail(exc.message, EXIT_CANNOT_RUN)
     if need_plan and book.plan is None:
         errors = [p for p in book.plan_problems if p.is_error]
         print_problems(errors, limit=10)

@@ -21,7 +21,11 @@ def template_names(folders: list[Path]) -> set[str]:
     for folder in folders:
         if not folder.is_dir():
             continue
-        for path in folder.iterdir():
+        try:
+            entries = list(folder.iterdir())
+        except OSError:  # an unreadable templates/ is reported when a report reads it
+            continue
+        for path in entries:
             for suffix in TEMPLATE_SUFFIXES:
                 if path.name.endswith(suffix) and path.is_file():
                     names.add(path.name[: -len(suffix)])

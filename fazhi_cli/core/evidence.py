@@ -57,7 +57,12 @@ def parse_evidence(book: Book, unit: Unit, values: list[str] | None, cwd: Path |
         if why:
             problems.append(refusal("R205", f"{why}；请先复制到 evidence/{unit.id}/ 下再登记"))
             continue
-        out.append(EvidenceFile(path=relative, sha256=file_sha256(root / relative)))
+        try:
+            digest = file_sha256(root / relative)
+        except OSError as exc:
+            problems.append(refusal("R205", f"佐证材料文件“{text}”无法读取：{exc.strerror or exc}；请检查文件的访问权限"))
+            continue
+        out.append(EvidenceFile(path=relative, sha256=digest))
     if problems:
         raise Refusal(problems)
     return out

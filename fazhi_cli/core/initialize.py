@@ -14,7 +14,7 @@ from fazhi_cli.engine.deadlines import official_due
 from fazhi_cli.models.plan import Unit
 from fazhi_cli.problems import Problem, refusal
 from fazhi_cli.store.ledgeredit import EditRefused, Scope, WriteError, edit_ledger, entry_map
-from fazhi_cli.store.safewrite import ABSENT, atomic_write, lock_for
+from fazhi_cli.store.safewrite import ABSENT, atomic_write, locked
 
 
 @dataclass
@@ -88,7 +88,7 @@ def _init_one(book: Book, unit: Unit, today: dt.date) -> UnitInit:
     task_ids = book.tasks_of(unit.id)
     try:
         if not path.exists():
-            with lock_for(path):
+            with locked(path):
                 if not path.exists():
                     atomic_write(path, ledger_skeleton(book, unit, task_ids).encode("utf-8"), expected_sha256=ABSENT)
                     outcome.created, outcome.task_count = True, len(task_ids)

@@ -178,7 +178,7 @@ def _check_evidence(book: Book, loaded: LedgerFile, at: tuple, entry, files) -> 
                 continue
             actual = files.sha256(path)
             if actual is None:
-                report("E305", f"佐证材料“{path}”不存在（已被删除或移动？）")
+                report("E305", f"佐证材料“{path}”{files.missing(path)}")
             elif not isinstance(item, EvidenceFile):
                 report("W302", f"佐证材料“{path}”写成了文字，没有记录校验值 sha256；请用 path: 和 sha256: 登记，或用 fazhi 命令登记")
             elif sha is None:

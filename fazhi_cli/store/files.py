@@ -50,11 +50,13 @@ class FileFacts:
     whether a workspace path is a regular file inside it, and its sha256."""
 
     def __init__(self, root: Path):
+        self._why: dict[str, str] = {}
         self.root = root
         self._hashes: dict[str, str | None] = {}
 
     def sha256(self, relative: str) -> str | None:
-        """The file's sha256, or None when it is not a regular file inside the work tree."""
+        """The file's sha256, or None when it is not a readable regular file inside the work tree
+        (`missing` says why)."""
         if relative not in self._hashes:
             path = self.root / relative
             ok = (
@@ -62,5 +64,19 @@ class FileFacts:
                 and path.is_file()
                 and not path.is_symlink()
             )
-            self._hashes[relative] = file_sha256(path) if ok else None
+            try:
+                self._hashes[relative] = file_sha256(path) if ok else None
+            except OSError as exc:
+                self._hashes[relative] = None
+                self._why[relative] = f"无法读取（{exc.strerror or exc}）"
         return self._hashes[relative]
+
+    def missing(self, relative: str) -> str:
+        """Why `sha256(relative)` is None, as a phrase: 不存在, 是目录, 无法读取（…）."""
+        if relative in self._why:
+            return self._why[relative]
+        path = self.root / relative
+        if os.path.islink(path):
+            return "是符号链接，不是文件本身"
+        kind = kind_of(path)
+        return f"是{kind}，不是普通文件" if kind else "不存在（已被删除或移动？）"

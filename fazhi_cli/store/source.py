@@ -95,7 +95,11 @@ class FolderSource:
             raise Unreadable(exc.strerror or str(exc)) from None
 
     def ledger_paths(self) -> list[str]:
-        return [self.ws.relative(p) for p in self.ws.ledger_files()]
+        """The ledger files present; SourceError when ledgers/ cannot be listed (permissions)."""
+        try:
+            return [self.ws.relative(p) for p in self.ws.ledger_files()]
+        except OSError as exc:
+            raise SourceError(f"无法读取 ledgers/ 文件夹：{exc.strerror or exc}；请检查该文件夹的访问权限") from None
 
     def exists(self, relative: str) -> bool:
         path = self.ws.root / relative

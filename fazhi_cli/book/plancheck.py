@@ -1,7 +1,8 @@
 """Cross-reference checks of the plan: what pydantic cannot see file by file.
 
 Unknown or ambiguous unit names, duplicate ids and aliases, group cycles, dates outside the plan
-year, overlapping phases. Each problem points at the offending place in its file.
+year, overlapping phases, template names that are paths. Each problem points at the offending
+place in its file.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fazhi_cli.book.directory import Directory, _norm
+from fazhi_cli.models.common import SAFE_ID, WINDOWS_RESERVED
 from fazhi_cli.problems import Problem, error
 from fazhi_cli.store.loader import Loaded, PlanFiles
 
@@ -25,7 +27,32 @@ def check_plan(files: PlanFiles, directory: Directory) -> list[Problem]:
     problems += _check_names(files, directory)
     problems += _check_references(files, directory)
     problems += _check_dates(files)
+    problems += check_template_names(files)
     return problems
+
+
+def check_template_names(files: PlanFiles) -> list[Problem]:
+    """Each `template` of data/phases.yaml is a plain name (work-plan, completion …), never a path:
+    `../../x`, `/tmp/evil`, `a/b`, `C:\\x` or `.hidden` would name a file outside templates/."""
+    problems = []
+    phases = files.phases.model
+    for section in ("submissions", "recurring"):
+        for index, item in enumerate(getattr(phases, section)):
+            name = item.template
+            if name is not None and not safe_template_name(name):
+                problems.append(
+                    _at(
+                        files.phases,
+                        (section, index, "template"),
+                        "E210",
+                        f"模板名“{name}”不是安全的文件名：只能用小写字母、数字、连字符（如 completion），不能含路径（/、\\、..）",
+                    )
+                )
+    return problems
+
+
+def safe_template_name(name: str) -> bool:
+    return bool(SAFE_ID.match(name)) and name not in WINDOWS_RESERVED
 
 
 def _duplicates(items: list, key: Callable, loaded: Loaded, list_name: str, what: str) -> list[Problem]:

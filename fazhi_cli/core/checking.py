@@ -10,6 +10,7 @@ from fazhi_cli.book.book import Book
 from fazhi_cli.engine.workspacecheck import check_book
 from fazhi_cli.problems import Problem, error
 from fazhi_cli.store.files import FileFacts
+from fazhi_cli.store.templatefiles import template_problems
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 TEMPLATE_SUFFIXES = (".docx.j2", ".html.j2", ".md.j2")
@@ -27,7 +28,7 @@ def template_names(folders: list[Path]) -> set[str]:
             continue
         for path in entries:
             for suffix in TEMPLATE_SUFFIXES:
-                if path.name.endswith(suffix) and path.is_file():
+                if path.name.endswith(suffix) and path.is_file() and not path.is_symlink():
                     names.add(path.name[: -len(suffix)])
     return names
 
@@ -37,10 +38,12 @@ def files_of(book: Book) -> FileFacts | None:
 
 
 def check_workspace(book: Book, today: dt.date) -> list[Problem]:
-    """Every problem of the workspace, evidence files and templates included."""
+    """Every problem of the workspace, evidence files and templates included (and every entry of
+    templates/ a report could not use: a symlink, FIFO, folder, too big, not UTF-8)."""
     templates = template_names([book.ws.templates_dir, SHIPPED_TEMPLATES]) if book.ws is not None else None
     folders = [] if book.ws is None else [
         error(name, None, None, "E014", f"{name} 是{what}；请改名或移走它，让 {name}/ 成为工作区中的普通文件夹")
         for name, what in book.ws.folder_problems()
     ]
-    return folders + check_book(book, today, files_of(book), templates)
+    found = template_problems(book.ws.root) if book.ws is not None else []
+    return folders + found + check_book(book, today, files_of(book), templates)

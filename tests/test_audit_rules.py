@@ -104,8 +104,10 @@ def test_reopen_dated_in_the_year_before_the_plan(repo, cli):
     path.write_text(text.replace("  # 任务21", "      - date: 2019-01-01\n        action: reopen\n        note: 补充材料\n  # 任务21", 1), encoding="utf-8")
     sha = commit_all(repo, "重新打开", "2020-07-25")
     rows = audit_rows(cli, repo)
-    # Out of order in the log, and before the plan's year (which no command would have written).
-    assert [r["code"] for r in rows] == ["A007", "A007"]
+    # Out of order in the log, and before the plan's year (which no command would have written);
+    # and, like every dated item, a reopening recorded long after its date is a backfill (A001).
+    assert [r["code"] for r in rows] == ["A001", "A007", "A007"]
+    assert "重新打开记为 2019-01-01，2020-07-25 才提交" in rows[0]["message"]
     assert sorted(a007(rows)) == [("E314", "kerqin", 20, sha), ("E319", "kerqin", 20, sha)]
     assert any("日期 2019-01-01 早于方案年度（2020年）" in r["message"] for r in rows)
 

@@ -104,8 +104,10 @@ def test_reopen_dated_in_the_year_before_the_plan(repo, cli):
     path.write_text(text.replace("  # 任务21", "      - date: 2019-01-01\n        action: reopen\n        note: 补充材料\n  # 任务21", 1), encoding="utf-8")
     sha = commit_all(repo, "重新打开", "2020-07-25")
     rows = audit_rows(cli, repo)
-    # Out of order in the log, and before the plan's year (which no command would have written).
-    assert [r["code"] for r in rows] == ["A007", "A007"]
+    # Out of order in the log, and before the plan's year (which no command would have written);
+    # and, like every dated item, a reopening recorded long after its date is a backfill (A001).
+    assert [r["code"] for r in rows] == ["A001", "A007", "A007"]
+    assert "重新打开记为 2019-01-01，2020-07-25 才提交" in rows[0]["message"]
     assert sorted(a007(rows)) == [("E314", "kerqin", 20, sha), ("E319", "kerqin", 20, sha)]
     assert any("日期 2019-01-01 早于方案年度（2020年）" in r["message"] for r in rows)
 
@@ -150,13 +152,14 @@ def test_a_history_made_with_the_commands_breaks_no_rule(repo, cli):
         assert result.exit_code == 0, result.stdout + result.stderr
 
     office = (OFFICE, "依法治市办")
+    # (In date order: a commit dated before its parent would be A008.)
+    run("record", "2", "--target", "study", "--date", "2020-03-12", "--evidence", "通司发〔2020〕12号", day="2020-03-12")
     run("progress", "20", "--note", "开始", "--date", "2020-06-01", day="2020-06-01")
     run("close", "20", "--evidence", "通政发〔2020〕9号", "--date", "2020-06-20", day="2020-06-20")
     run("reject", "20", "--reason", "材料不全", "--date", "2020-06-21", day="2020-06-21", who=office)
     run("close", "20", "--evidence", "通政发〔2020〕12号", "--date", "2020-06-25", day="2020-06-25")
     run("confirm", "20", "--date", "2020-06-26", day="2020-06-26", who=(ZHENGFUBAN, "政府办"))
     run("reopen", "20", "--reason", "补充材料", "--date", "2020-06-28", day="2020-06-28", who=office)
-    run("record", "2", "--target", "study", "--date", "2020-03-12", "--evidence", "通司发〔2020〕12号", day="2020-03-12")
     run("extend", "request", "16", "--new-due", "2020-09-30", "--reason", "合同未签", "--date", "2020-07-10", day="2020-07-10")
     run("extend", "approve", "16", "--date", "2020-07-12", day="2020-07-12", who=office)
     run("progress", "2", "--note", "次年补记", "--date", "2021-01-05", day="2021-01-05")

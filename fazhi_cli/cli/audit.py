@@ -1,6 +1,8 @@
-"""`fazhi audit`: for the office — close-outs backfilled long after the date they claim, dates in
+"""`fazhi audit`: for the office — entries backfilled long after the date they claim, dates in
 the future, closed entries edited, records that vanished, commits by people not listed as a unit's
-editors, hand edits that break the 销号 rules. Exit 1 when anything is flagged, so a CI job or a server-side hook can run it."""
+editors, hand edits that break the 销号 rules, commit times going backwards, commits claiming to be
+a fazhi command they are not. Exit 1 when anything is flagged, so a CI job or a server-side hook
+can run it. Output is made safe as in cli/history.py (table and CSV printable, JSON escaped)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,10 @@ from typing import Annotated, Optional
 import typer
 
 from fazhi_cli.cli.common import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PROBLEMS, FormatOpt, ListFormat, RootOpt, UnitOpt, fail, parse_date
-from fazhi_cli.cli.history import RangeOpt, SinceOpt, open_source, task_title, unit_filter, unit_label
+from fazhi_cli.cli.history import RangeOpt, SinceOpt, cell, csv_text, json_text, open_source, task_title, unit_filter, unit_label
 from fazhi_cli.engine.audit import AUDIT_CODES, audit as run_audit, summary
 from fazhi_cli.models.plan import Settings
 from fazhi_cli.render.console import make_console
-from fazhi_cli.render.records import to_csv, to_json
 from fazhi_cli.render.tables import print_table
 from fazhi_cli.core.history import HistoryError, load_history
 
@@ -34,7 +35,8 @@ def audit(
     """审计修改历史（供依法治市办使用）：发现问题时退出码为 1，可用于 CI 或服务器端钩子。
 
     \b
-    A001 销号补录：提交日期比销号记录所记日期晚 backfill_days 天以上（用 --date 改早的作者日期不算数）
+    A001 补录：提交日期比所记日期（进展、目标记录、销号记录、延期申请和审批、认领）晚
+         backfill_days 天以上（用 --date 改早的作者日期不算数）
     A002 记录的日期晚于提交日期
     A003 已销号的条目未经“重新打开”即被修改
     A004 台账、任务条目或其中的记录被删除
@@ -43,6 +45,9 @@ def audit(
     A007 违反销号规则：手工修改写入了任何命令都不会写入的内容（无佐证的申请销号、
          需审核的工作区直接 close、确认早于申请、审批早于延期申请、早于方案年度的日期等），
          说明中给出 fazhi check 的规则代码（如 E312）
+    A008 提交时间早于其父提交（提交时间被改早或系统时钟被调回，A001、A002 据以判断的提交日期不可信）
+    A009 提交说明中的 fazhi 操作标记（Fazhi-Action、Fazhi-Unit、Fazhi-Task）与实际修改不符：
+         如标记为“确认销号”却写入了销号申请、改了另一项任务或另一单位的台账、改了方案数据
 
     A005、A006 以提交前 data/units.yaml 中登记的 editors 为准；未登记任何编辑人员时不检查。
 
@@ -58,10 +63,10 @@ def audit(
     days = backfill_days if backfill_days is not None else (plan.settings.backfill_days if plan else Settings().backfill_days)
     leads = {tid: set(r.lead) for tid, r in source.book.responsibilities.items()} if plan else {}
     try:
-        history = load_history(source.repo, revisions=revisions, since=day, unit=unit_id, with_rules=True, with_plans=True)
+        history = load_history(source.repo, revisions=revisions, since=day, unit=unit_id, with_rules=True, with_plans=True, with_clock=True)
     except HistoryError as exc:
         fail(exc.message, EXIT_CANNOT_RUN)
-    findings = run_audit(history.commits, backfill_days=days, leads=leads)
+    findings = run_audit(history.commits, backfill_days=days, leads=leads, clock=history.clock)
     for note in history.notes():
         make_console(stderr=True).print(note, markup=False)
     err = make_console(stderr=True)
@@ -84,9 +89,9 @@ def audit(
         f.as_dict() | {"unit_name": unit_label(plan, f.unit), "task_title": task_title(plan, f.task)} for f in findings
     ]
     if fmt is ListFormat.json:
-        typer.echo(to_json(rows), nl=False)
+        typer.echo(json_text(rows), nl=False)
     elif fmt is ListFormat.csv:
-        typer.echo(to_csv(rows, AUDIT_COLUMNS), nl=False)
+        typer.echo(csv_text(rows, AUDIT_COLUMNS), nl=False)
     else:
         console = make_console()
         if findings:
@@ -94,10 +99,10 @@ def audit(
                 [
                     f.code,
                     f.commit.committed.strftime("%Y-%m-%d"),
-                    f"{f.commit.author_name} <{f.commit.author_email}>",
-                    unit_label(plan, f.unit) or "",
+                    cell(f"{f.commit.author_name} <{f.commit.author_email}>"),
+                    cell(unit_label(plan, f.unit) or ""),
                     "" if f.task is None else f"任务{f.task}",
-                    f.message,
+                    cell(f.message),
                     f.commit.short,
                 ]
                 for f in findings

@@ -1,5 +1,11 @@
 """`fazhi history`: what changed in the ledgers, when and by whom — read from git, compared in the
-plan's terms (状态 推进中 → 待审核销号, 新增佐证材料 …), so hand edits show up too."""
+plan's terms (状态 推进中 → 待审核销号, 新增佐证材料 …), so hand edits show up too.
+
+Everything here comes from people (notes, names, commit subjects) and reaches a terminal, so:
+the table shows every control character written out (`\\x1b` …, engine/history.py `printable`)
+and never passes rich markup through; JSON keeps the strings exactly as recorded, escaped
+(`json_text`: no raw control character in the output); CSV is text like the table.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,10 @@ from typing import Annotated, Optional
 import typer
 
 from fazhi_cli.cli.common import EXIT_CANNOT_RUN, FormatOpt, ListFormat, RootOpt, UnitOpt, fail, parse_date, resolve_unit
-from fazhi_cli.engine.history import CommitChanges, CommitInfo
+from rich.markup import escape
+
+from fazhi_cli.engine.audit import claim_mismatches
+from fazhi_cli.engine.history import CommitChanges, CommitInfo, json_safe, printable
 from fazhi_cli.book.book import Book
 from fazhi_cli.book.plan import Plan
 from fazhi_cli.render.console import make_console
@@ -59,8 +68,8 @@ def open_source(root: Path | None, revisions: str | None = None) -> Source:
         here = Path(root) if root else Path.cwd()
         try:
             repo = open_repo(here)
-        except HistoryError:
-            fail(str(exc), EXIT_CANNOT_RUN)
+        except HistoryError as err:
+            fail(err.message if err.refused else str(exc), EXIT_CANNOT_RUN)
         if not repo.bare:
             fail(str(exc), EXIT_CANNOT_RUN)
         tip = (revisions or "HEAD").replace("...", "..").split("..")[-1] or "HEAD"
@@ -99,18 +108,25 @@ def task_title(plan: Plan | None, task: int | None) -> str | None:
     return plan.tasks[task].title
 
 
-def action_label(commit: CommitInfo) -> str:
-    if commit.action:
+def action_label(commit: CommitInfo, trusted: bool = True) -> str:
+    """How the commit reads: the fazhi command it was made by, or 合并 / 手工编辑. A commit whose
+    trailers name a command its change is not (A009) reads as a hand edit that says so."""
+    if commit.action and trusted:
         return ACTION_LABELS.get(commit.action, commit.action)
-    if commit.is_merge:
-        return "合并"
-    return "手工编辑"
+    base = "合并" if commit.is_merge else "手工编辑"
+    named = commit.action or "、".join(commit.trailer_values("Fazhi-Action"))
+    if named:
+        return f"{base}（标记为“{ACTION_LABELS.get(named, named)}”，与修改内容不符）"
+    return base
 
 
 def history_rows(plan: Plan | None, commits: list[CommitChanges], task: int | None = None) -> list[dict]:
+    """One row per change. `action` is what the commit's Fazhi-Action trailer says (raw);
+    `manual` is true unless that claim matches the change the commit carries."""
     rows = []
     for item in commits:
         commit = item.commit
+        trusted = commit.action is not None and not claim_mismatches(item)
         for fc in item.ledgers:
             for change in fc.changes:
                 if task is not None and change.task != task:
@@ -119,8 +135,8 @@ def history_rows(plan: Plan | None, commits: list[CommitChanges], task: int | No
                 rows.append(
                     commit.as_dict()
                     | {
-                        "action_label": action_label(commit),
-                        "manual": commit.action is None,
+                        "action_label": action_label(commit, trusted),
+                        "manual": not trusted,
                         "unit": fc.unit,
                         "unit_name": unit_label(plan, fc.unit),
                         "task": change.task,
@@ -137,6 +153,23 @@ def history_rows(plan: Plan | None, commits: list[CommitChanges], task: int | No
 
 def _when(iso: str) -> str:
     return dt.datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
+
+
+def cell(value: object) -> str:
+    """A table cell from recorded text: control characters written out, rich markup inert."""
+    return escape(printable("" if value is None else str(value)))
+
+
+def json_text(rows: list[dict]) -> str:
+    """JSON of the rows: the strings as recorded (a script gets the real author name or note),
+    with every control character escaped — json.dumps escapes C0, `json_safe` the rest."""
+    return json_safe(to_json(rows))
+
+
+def csv_text(rows: list[dict], columns: list[str]) -> str:
+    """CSV of the rows, with control characters written out as in the table (tabs and line breaks
+    inside quoted cells stay)."""
+    return printable(to_csv(rows, columns), keep_newlines=True)
 
 
 def history(
@@ -166,10 +199,10 @@ def history(
     for note in result.notes():
         make_console(stderr=True).print(note, markup=False)
     if fmt is ListFormat.json:
-        typer.echo(to_json(rows), nl=False)
+        typer.echo(json_text(rows), nl=False)
         return
     if fmt is ListFormat.csv:
-        typer.echo(to_csv(rows, HISTORY_COLUMNS), nl=False)
+        typer.echo(csv_text(rows, HISTORY_COLUMNS), nl=False)
         return
     console = make_console()
     if not rows:
@@ -181,15 +214,15 @@ def history(
         table.append(
             [
                 _when(r["date"]),
-                r["author"],
-                r["unit_name"],
-                task_cell,
-                r["action_label"],
-                r["change"],
+                cell(r["author"]),
+                cell(r["unit_name"]),
+                cell(task_cell),
+                cell(r["action_label"]),
+                cell(r["change"]),
                 r["commit"][:9],
             ]
         )
-    title = "台账修改历史" + (f"（{unit_label(source.plan, unit_id)}）" if unit_id else "")
+    title = cell("台账修改历史" + (f"（{unit_label(source.plan, unit_id)}）" if unit_id else ""))
     print_table(title, ["日期", "作者", "单位", "任务", "操作", "变化", "提交"], table)
     commits = len({r["commit"] for r in rows})
     console.print(f"共 {commits} 次提交，{len(rows)} 项变化。", markup=False)

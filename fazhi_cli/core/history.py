@@ -12,18 +12,24 @@ repository (a central server's copy, e.g. from a pre-receive hook).
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from fazhi_cli.engine.history import (
+    CLOCK_TOLERANCE,
     Change,
+    ClockJump,
     CommitChanges,
     CommitInfo,
     EditorRules,
     FileChange,
     diff_ledgers,
     editor_rules,
+    printable,
 )
 from fazhi_cli.book.book import Book
 from fazhi_cli.book.load import load_book
@@ -42,11 +48,14 @@ PLAN_FILES = (UNITS_FILE, "data/tasks.yaml", "data/phases.yaml", "data/settings.
 
 
 class HistoryError(Exception):
-    """git history cannot be read (no git, not a repository, a bad revision); exit code 2."""
+    """git history cannot be read (no git, not a repository, git refused it, a bad revision); exit
+    code 2. The message is made printable (git's own messages quote paths, which may hold anything)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, refused: bool = False):
+        message = printable(message, keep_newlines=True)
         super().__init__(message)
         self.message = message
+        self.refused = refused  # git found a repository but would not read it
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,7 @@ class Repo:
     cwd: Path
     prefix: str  # "" or "sub/dir/": the workspace's folder inside the repository
     bare: bool
+    shallow_file: str = ""  # `git rev-parse --git-path shallow`, relative to cwd
 
     def git(self, *args: str, check: bool = True):
         try:
@@ -74,22 +84,47 @@ class Repo:
         return f":(top){self.prefix}{path}"
 
 
+NOT_A_REPOSITORY = (
+    "“{path}”不在 git 仓库中：修改历史和审计要从 git 的提交记录中读取。"
+    "请在工作区中运行 `git init` 并提交，或在从中心仓库克隆的目录中运行"
+)
+
+
 def open_repo(path: Path) -> Repo:
-    """The repository holding `path` (a workspace folder, or a bare repository)."""
+    """The repository holding `path` (a workspace folder, or a bare repository).
+
+    “Not in a repository” is said only when there is none to be found: no GIT_DIR set, no `.git`
+    in the folder or above it, and the folder is not a bare repository itself. Otherwise git's
+    refusal (dubious ownership, a GIT_DIR that does not exist, a broken `.git` …) is reported with
+    git's own reason: taking a refused repository for “no repository” would hide the history."""
     if not git_available():
         raise HistoryError(GIT_MISSING)
     if not path.is_dir():
         raise HistoryError(f"“{path}”不是目录")
-    result = run_git(path, "rev-parse", "--is-bare-repository", "--show-prefix", check=False)
+    result = run_git(path, "rev-parse", "--is-bare-repository", "--git-path", "shallow", "--show-prefix", check=False)
     if result.returncode != 0:
-        raise HistoryError(
-            f"“{path}”不在 git 仓库中：修改历史和审计要从 git 的提交记录中读取。"
-            "请在工作区中运行 `git init` 并提交，或在从中心仓库克隆的目录中运行"
-        )
-    lines = result.stdout.splitlines()
+        reason = (result.stderr or result.stdout).strip() or f"退出码 {result.returncode}"
+        if not _repository_near(path):
+            raise HistoryError(NOT_A_REPOSITORY.format(path=path))
+        hint = ""
+        if "safe.directory" in reason or "dubious ownership" in reason:
+            hint = "\n仓库的所有者不是当前用户，git 拒绝读取；确认该仓库可信后，按 git 的提示把它加入 safe.directory"
+        raise HistoryError(f"git 无法读取“{path}”所在的仓库：{reason}{hint}", refused=True)
+    lines = result.stdout.split("\n")
     bare = bool(lines) and lines[0].strip() == "true"
-    prefix = lines[1].strip() if len(lines) > 1 else ""
-    return Repo(path, prefix, bare)
+    shallow = lines[1] if len(lines) > 1 else ""
+    prefix = lines[2].strip() if len(lines) > 2 else ""
+    return Repo(path, prefix, bare, shallow)
+
+
+def _repository_near(path: Path) -> bool:
+    """Whether git was pointed at, or would find, a repository here (whatever git then said)."""
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return True
+    here = path.resolve()
+    if (here / "HEAD").is_file() and (here / "objects").is_dir() and (here / "refs").is_dir():
+        return True  # a bare repository
+    return any(os.path.lexists(folder / ".git") for folder in (here, *here.parents))
 
 
 def head_exists(repo: Repo) -> bool:
@@ -98,7 +133,7 @@ def head_exists(repo: Repo) -> bool:
 
 def shallow_commits(repo: Repo) -> set[str]:
     """Commits whose parents a shallow clone does not have: their diffs cannot be computed."""
-    path = repo.git("rev-parse", "--git-path", "shallow").stdout.strip()
+    path = repo.shallow_file or repo.git("rev-parse", "--git-path", "shallow").stdout.strip()
     file = Path(path) if Path(path).is_absolute() else repo.cwd / path
     try:
         return set(file.read_text(encoding="ascii", errors="replace").split())
@@ -115,10 +150,14 @@ def check_revision(repo: Repo, revisions: str) -> None:
             raise HistoryError(f"找不到提交“{part}”；请检查提交号或分支名（`git log --oneline` 可查看）")
 
 
-# --- git log --------------------------------------------------------------------------------
+# --- the commits ----------------------------------------------------------------------------
+#
+# Nothing a person can write (a subject, a name, an e-mail address) goes through a separator we
+# split on: `git log -z` gives only commit ids, parent ids and the files changed (NUL-separated,
+# each path right after its `:` line), and the commits themselves are read raw, as git stores
+# them, in one `git cat-file --batch`, and parsed here. A commit object cannot contain NUL.
 
-_FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%s", "%(trailers:only,unfold,separator=%x1d)")
-_FORMAT = "%x1e" + "%x1f".join(_FIELDS) + "%x1f"
+_LOG_FORMAT = "%x01%H %P"  # \x01 marks a commit line; ids are hex
 
 
 @dataclass
@@ -128,68 +167,201 @@ class RawCommit:
     files: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
 
 
-def read_log(repo: Repo, revisions: str | None = None) -> list[RawCommit]:
-    """Commits touching ledgers/, data/ or templates/, oldest first (parents before children)."""
+def read_log(repo: Repo, revisions: str | None = None) -> list[tuple[str, tuple[str, ...], list[tuple[str, tuple[str, ...], str]]]]:
+    """Commits touching ledgers/, data/ or templates/, oldest first (parents before children):
+    (commit id, parent ids, changed files)."""
     if revisions is None and not head_exists(repo):
         return []
     if revisions is not None:
         check_revision(repo, revisions)
-    args = ["log", "--date-order", "--reverse", "--no-renames", "--raw", "--no-abbrev", "-c", "-z", f"--format={_FORMAT}"]
+    args = ["log", "--date-order", "--reverse", "--no-renames", "--raw", "--no-abbrev", "-c", "-z", f"--format={_LOG_FORMAT}"]
     args.append(revisions if revisions is not None else "HEAD")
     args += ["--", repo.spec(LEDGERS), repo.spec(DATA), repo.spec(TEMPLATES)]
-    output = repo.git(*args).stdout
-    commits = []
-    for chunk in output.split("\x1e"):
-        if not chunk.strip("\0\n"):
-            continue
-        parts = chunk.split("\x1f")
-        if len(parts) < len(_FIELDS) + 1:
-            continue
-        sha, parents, an, ae, ad, cn, ce, cd, subject, trailers = parts[: len(_FIELDS)]
-        rest = "\x1f".join(parts[len(_FIELDS) :])
-        info = CommitInfo(
-            sha=sha,
-            parents=tuple(parents.split()),
-            author_name=an,
-            author_email=ae,
-            author_date=dt.datetime.fromisoformat(ad),
-            committer_name=cn,
-            committer_email=ce,
-            committed=dt.datetime.fromisoformat(cd),
-            subject=subject,
-            trailers=_trailers(trailers),
-        )
-        commits.append(RawCommit(info, _raw_files(repo, rest)))
-    return commits
+    return parse_log(repo.git_bytes(*args), repo.prefix)
 
 
-def _trailers(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in text.replace("\x1d", "\n").splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip():
-            out.setdefault(key.strip(), value.strip())
-    return out
+_HEX = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
-def _raw_files(repo: Repo, text: str) -> list[tuple[str, tuple[str, ...], str]]:
-    tokens = [t for t in text.lstrip("\0\n").split("\0")]
-    out = []
+def parse_log(data: bytes, prefix: str = "") -> list[tuple[str, tuple[str, ...], list[tuple[str, tuple[str, ...], str]]]]:
+    """`git log -z --raw -c` output in `_LOG_FORMAT`: a path is always the token after a `:` line,
+    so a file named like anything at all is never taken for a commit."""
+    tokens = data.decode("utf-8", errors="surrogateescape").split("\0")
+    out: list[tuple[str, tuple[str, ...], list]] = []
     index = 0
     while index < len(tokens):
-        token = tokens[index].strip("\n")
-        if not token.startswith(":"):
-            index += 1
+        token = tokens[index].lstrip("\n")
+        index += 1
+        if token.startswith("\x01"):
+            ids = token[1:].split()
+            if ids and all(_HEX.fullmatch(i) for i in ids):
+                out.append((ids[0], tuple(ids[1:]), []))
             continue
-        path = tokens[index + 1] if index + 1 < len(tokens) else ""
-        index += 2
+        if not token.startswith(":") or not out:
+            continue
+        path = tokens[index] if index < len(tokens) else ""
+        index += 1
         colons = len(token) - len(token.lstrip(":"))
         fields = token.lstrip(":").split()
         # n parents: n+1 modes, n+1 blob ids (parents…, result), status
         shas = fields[colons + 1 : 2 * colons + 2]
-        if len(shas) != colons + 1 or not path.startswith(repo.prefix):
+        if len(shas) != colons + 1 or not all(_HEX.fullmatch(s) for s in shas) or not path.startswith(prefix):
             continue
-        out.append((path[len(repo.prefix) :], tuple(shas[:-1]), shas[-1]))
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            continue  # not a name fazhi could have written (ledgers are ledgers/<unit id>.yaml)
+        out[-1][2].append((path[len(prefix) :], tuple(shas[:-1]), shas[-1]))
+    return out
+
+
+def read_commits(repo: Repo, shas: list[str]) -> dict[str, bytes]:
+    """Raw commit objects by id, in one `git cat-file --batch`."""
+    return read_objects(repo, shas, "commit")
+
+
+def commit_info(sha: str, parents: tuple[str, ...], raw: bytes | None) -> CommitInfo:
+    """A commit as git stores it: headers (author, committer, encoding …), a blank line, the
+    message. The subject is the message's first paragraph; trailers (Fazhi-Action …) come only from
+    its last paragraph after the subject, as `git interpret-trailers --parse` reads them."""
+    headers: dict[bytes, bytes] = {}
+    message = b""
+    if raw is not None:
+        head, _, message = raw.partition(b"\n\n")
+        last = None
+        for line in head.split(b"\n"):
+            if line.startswith(b" ") and last is not None:
+                headers[last] += b"\n" + line[1:]  # a continued header (gpgsig, mergetag)
+                continue
+            name, _, value = line.partition(b" ")
+            if name not in headers:  # the first author/committer line is the one git uses
+                headers[name] = value
+            last = name
+    encoding = _codec(headers.get(b"encoding", b"utf-8"))
+    an, ae, ad = _ident(headers.get(b"author", b""), encoding)
+    cn, ce, cd = _ident(headers.get(b"committer", b""), encoding)
+    text = message.decode(encoding, errors="replace")
+    subject, body = split_message(text)
+    pairs = parse_trailers(body)
+    return CommitInfo(
+        sha=sha,
+        parents=parents,
+        author_name=an,
+        author_email=ae,
+        author_date=ad,
+        committer_name=cn,
+        committer_email=ce,
+        committed=cd,
+        subject=subject,
+        trailers=_first(pairs),
+        trailer_list=tuple(pairs),
+        message=text,
+    )
+
+
+def _codec(name: bytes) -> str:
+    try:
+        return codecs.lookup(name.decode("ascii", errors="replace").strip()).name
+    except LookupError:
+        return "utf-8"
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+# White space as git counts it (its own ctype): not Python's, which also counts \x1c–\x1f.
+_WS = " \t\n\r"
+_WS_BYTES = b" \t\n\r"
+_ZONE = re.compile(rb"([+-])(\d\d)(\d\d)")
+
+
+def _ident(value: bytes, encoding: str) -> tuple[str, str, dt.datetime]:
+    """`Name <email> 1600000000 +0800` as git splits it: the name before the first `<`, the address
+    up to the next `>`, the time after the last `>`. A time that cannot be read is 1970-01-01 UTC."""
+    lt = value.find(b"<")
+    gt = value.find(b">", lt + 1) if lt >= 0 else -1
+    if lt < 0 or gt < 0:
+        return value.strip(_WS_BYTES).decode(encoding, errors="replace"), "", EPOCH
+    name = value[:lt].strip(_WS_BYTES).decode(encoding, errors="replace")
+    email = value[lt + 1 : gt].strip(_WS_BYTES).decode(encoding, errors="replace")
+    parts = value[value.rfind(b">") + 1 :].split()
+    when = EPOCH
+    if parts and parts[0].lstrip(b"-").isdigit() and len(parts[0]) < 20:
+        zone = dt.timezone.utc
+        match = _ZONE.fullmatch(parts[1]) if len(parts) > 1 else None
+        if match and int(match[2]) < 24 and int(match[3]) < 60:
+            offset = dt.timedelta(hours=int(match[2]), minutes=int(match[3]))
+            zone = dt.timezone(-offset if match[1] == b"-" else offset)
+        try:
+            when = dt.datetime.fromtimestamp(int(parts[0]), zone)
+        except (OverflowError, OSError, ValueError):
+            when = EPOCH
+    return name, email, when
+
+
+def split_message(text: str) -> tuple[str, str]:
+    """(subject, body): git's %s is the first paragraph, its lines joined by spaces."""
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines) and not lines[index].strip(_WS):
+        index += 1
+    subject = []
+    while index < len(lines) and lines[index].strip(_WS):
+        subject.append(lines[index].strip(_WS))
+        index += 1
+    return " ".join(subject), "\n".join(lines[index:])
+
+
+_TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)")
+
+
+def parse_trailers(body: str) -> list[tuple[str, str]]:
+    """`Key: value` lines of the body's last paragraph, in order (a line starting with white space
+    continues the one before). A paragraph with any other line holds no trailers: git would need
+    at least a quarter of trailer lines and a known key, fazhi writes a block of trailers only, and
+    reading fewer trailers than git only ever makes a commit look hand-made."""
+    paragraphs = [p for p in re.split(r"\n[ \t\r]*\n", body) if p.strip(_WS)]
+    if not paragraphs:
+        return []
+    pairs: list[list[str]] = []
+    for line in paragraphs[-1].strip("\n").split("\n"):
+        if line[:1] in (" ", "\t") and pairs:
+            pairs[-1][1] = (pairs[-1][1] + " " + line.strip(_WS)).strip(_WS)
+            continue
+        match = _TRAILER.fullmatch(line.rstrip(_WS))
+        if match is None:
+            return []
+        pairs.append([match[1], match[2].strip(_WS)])
+    return [(k, v) for k, v in pairs]
+
+
+def _first(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        out.setdefault(key, value)
+    return out
+
+
+def clock_jumps(repo: Repo, revisions: str | None, tolerance: dt.timedelta = CLOCK_TOLERANCE) -> list[tuple[str, str]]:
+    """(commit, parent) pairs where the commit's committer time is earlier than its parent's by
+    more than `tolerance` — over every commit in range, whatever files it touched. One
+    `git rev-list --timestamp --parents --boundary` (boundary commits give the parents' times)."""
+    args = ["rev-list", "--timestamp", "--parents", "--boundary", revisions if revisions is not None else "HEAD"]
+    text = repo.git_bytes(*args).decode("ascii", errors="replace")
+    times: dict[str, int] = {}
+    listed: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 2 or not parts[0].lstrip("-").isdigit():
+            continue
+        sha = parts[1]
+        times[sha.lstrip("-")] = int(parts[0])
+        if not sha.startswith("-"):
+            listed.append((sha, parts[2:]))
+    limit = tolerance.total_seconds()
+    out = []
+    for sha, parents in reversed(listed):  # oldest first
+        for parent in parents:
+            if parent in times and times[parent] - times[sha] > limit:
+                out.append((sha, parent))
     return out
 
 
@@ -198,6 +370,11 @@ def _raw_files(repo: Repo, text: str) -> list[tuple[str, tuple[str, ...], str]]:
 
 def read_blobs(repo: Repo, ids: list[str]) -> dict[str, bytes]:
     """Contents of blobs by id, in one `git cat-file --batch`."""
+    return read_objects(repo, ids, "blob")
+
+
+def read_objects(repo: Repo, ids: list[str], kind: str | None = None) -> dict[str, bytes]:
+    """Contents of objects by id (only those of type `kind`, if given), in one `git cat-file --batch`."""
     wanted = sorted({i for i in ids if i and i != ZERO_SHA})
     if not wanted:
         return {}
@@ -205,13 +382,16 @@ def read_blobs(repo: Repo, ids: list[str]) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     pos = 0
     for sha in wanted:
-        end = data.index(b"\n", pos)
+        end = data.find(b"\n", pos)
+        if end < 0:
+            break
         header = data[pos:end].decode("utf-8", errors="replace").split()
         pos = end + 1
-        if len(header) < 3 or header[1] == "missing":
+        if len(header) < 3 or header[1] == "missing" or not header[2].isdigit():
             continue
         size = int(header[2])
-        out[sha] = data[pos : pos + size]
+        if kind is None or header[1] == kind:
+            out[sha] = data[pos : pos + size]
         pos += size + 1
     return out
 
@@ -288,6 +468,8 @@ class History:
     commits: list[CommitChanges]
     scanned: int  # commits read (before filtering by unit)
     shallow: list[str] = field(default_factory=list)  # boundary commits of a shallow clone (skipped)
+    # `with_clock`: commits whose committer time is earlier than a parent's (any commit in range)
+    clock: list[ClockJump] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         """What the reader should know about how complete this history is."""
@@ -307,12 +489,18 @@ def load_history(
     unit: str | None = None,
     with_rules: bool = False,
     with_plans: bool = False,
+    with_clock: bool = False,
 ) -> History:
     """The ledgers' history, oldest first: for each commit, each ledger's semantic changes (and,
     `with_rules`, who was allowed to edit what according to data/units.yaml before the commit;
-    `with_plans`, the plan as committed in each commit that changed a ledger)."""
-    raw = read_log(repo, revisions)
+    `with_plans`, the plan as committed in each commit that changed a ledger; `with_clock`, the
+    commits dated earlier than a parent)."""
+    logged = read_log(repo, revisions)
+    jumps = clock_jumps(repo, revisions) if with_clock and logged else []
+    objects = read_commits(repo, [sha for sha, _, _ in logged] + [sha for pair in jumps for sha in pair])
     boundary = shallow_commits(repo)
+    parents_of = {sha: parents for sha, parents, _ in logged}
+    raw = [RawCommit(commit_info(sha, parents, objects.get(sha)), files) for sha, parents, files in logged]
     skipped = [c.info.sha for c in raw if c.info.sha in boundary]
     raw = [c for c in raw if c.info.sha not in boundary]
     if since is not None:
@@ -354,7 +542,14 @@ def load_history(
                 ledgers.append(change)
         if ledgers or (others and unit is None):
             out.append(CommitChanges(commit.info, ledgers, others, rules.get(commit.info.sha), plans.get(commit.info.sha)))
-    return History(out, len(raw), skipped)
+    listed = {c.commit.sha for c in out}
+    clock = []
+    for sha, parent in jumps:
+        info = commit_info(sha, parents_of.get(sha, ()), objects.get(sha))
+        if (since is not None and info.commit_day < since) or (unit is not None and sha not in listed):
+            continue
+        clock.append(ClockJump(info, commit_info(parent, (), objects.get(parent))))
+    return History(out, len(raw), skipped, clock)
 
 
 def _file_change(

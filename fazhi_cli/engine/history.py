@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,11 +130,23 @@ class CommitInfo:
     committer_email: str
     committed: dt.datetime
     subject: str
-    trailers: dict[str, str] = field(default_factory=dict)
+    trailers: dict[str, str] = field(default_factory=dict)  # the first value of each key
+    trailer_list: tuple[tuple[str, str], ...] = ()  # every trailer, in order
+    message: str = ""
 
     @property
     def short(self) -> str:
         return self.sha[:9]
+
+    def trailer_values(self, key: str) -> list[str]:
+        """The distinct values of one trailer, in order of appearance."""
+        return list(dict.fromkeys(v for k, v in self.trailer_list if k == key))
+
+    @property
+    def conflicting_trailers(self) -> dict[str, list[str]]:
+        """Fazhi-* trailers given more than once with different values (fazhi writes each once)."""
+        keys = dict.fromkeys(k for k, _ in self.trailer_list if k.startswith("Fazhi-"))
+        return {k: v for k in keys if len(v := self.trailer_values(k)) > 1}
 
     @property
     def is_merge(self) -> bool:
@@ -141,8 +154,11 @@ class CommitInfo:
 
     @property
     def action(self) -> str | None:
-        """The Fazhi-Action trailer of commits made by fazhi; None for hand-made commits."""
-        return self.trailers.get("Fazhi-Action")
+        """The Fazhi-Action trailer of commits made by fazhi; None for hand-made commits (and for a
+        commit naming two different actions). Only a claim: engine/audit.py's `claim_mismatches`
+        says whether the change the commit carries is that action."""
+        values = self.trailer_values("Fazhi-Action") if self.trailer_list else ([self.trailers["Fazhi-Action"]] if "Fazhi-Action" in self.trailers else [])
+        return values[0] if len(values) == 1 else None
 
     @property
     def commit_day(self) -> dt.date:
@@ -162,6 +178,19 @@ class CommitInfo:
             "action": self.action,
             "merge": self.is_merge,
         }
+
+
+# A committer time earlier than a parent's by more than this is a clock set back (A008); within it,
+# two clerks' machines whose clocks differ by a few minutes.
+CLOCK_TOLERANCE = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ClockJump:
+    """A commit whose committer time is earlier than its parent's (the parent read from git too)."""
+
+    commit: CommitInfo
+    parent: CommitInfo
 
 
 @dataclass
@@ -410,6 +439,36 @@ def claimed_dates(change: Change) -> list[tuple[str, dt.date]]:
             continue
         out.append((name, value))
     return out
+
+
+# --- what may reach a terminal --------------------------------------------------------------
+
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029" + _BIDI + "]")
+_UNSAFE_ALL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029" + _BIDI + "]")
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029" + _BIDI + "]")
+
+
+def _shown(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str | None, *, keep_newlines: bool = False) -> str:
+    """Text as history and audit show it: every control character — C0 (keep_newlines: except
+    newline and tab), DEL, C1, line/paragraph separators and bidirectional overrides — is written
+    out as `\\x1b`, `\\u202e` …, so an ESC sequence in a note or an author's name is seen, not
+    obeyed by the terminal. JSON output keeps the raw strings (see cli/history.py `json_text`)."""
+    if not text:
+        return text or ""
+    return (_UNSAFE if keep_newlines else _UNSAFE_ALL).sub(_shown, text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with the characters `json.dumps` leaves raw (DEL, C1, separators, bidi controls)
+    written as \\u escapes: the same data, and nothing a terminal obeys. C0 characters are always
+    escaped by `json.dumps`; these can only occur inside strings, where \\uXXXX is valid."""
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _has_content(entry: Entry) -> bool:

@@ -575,3 +575,70 @@ def test_fix_encoding_on_an_unreadable_file_says_so(tmp_path, deny):
     deny("gbk.yaml")
     result = run_cli("fix-encoding", str(target))
     assert result.exit_code == 1 and "gbk.yaml" in result.stderr and "Permission denied" in result.stderr
+
+
+# --- git failures: every one is exit 1, the ledger kept on disk and unstaged --------------------
+
+
+def _stale_index_lock(repo: Path) -> None:
+    (repo / ".git" / "index.lock").write_text("", encoding="utf-8")
+
+
+def _signing_without_a_key(repo: Path) -> None:
+    git(repo, "config", "commit.gpgsign", "true")
+    git(repo, "config", "gpg.program", "false")
+
+
+def _merge_in_progress(repo: Path) -> None:
+    head = git(repo, "rev-parse", "HEAD").strip()
+    (repo / ".git" / "MERGE_HEAD").write_text(head + "\n", encoding="utf-8")
+    (repo / ".git" / "MERGE_MSG").write_text("merge\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "break_git", [_stale_index_lock, _signing_without_a_key, _merge_in_progress], ids=["index-lock", "gpg-without-key", "merge-in-progress"]
+)
+def test_git_failures_are_exit_1_with_the_ledger_unstaged(repo, break_git):
+    break_git(repo)
+    head = git(repo, "rev-parse", "HEAD")
+    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02")
+    assert_clean_refusal(result, 1, "ledgers/kerqin.yaml")
+    assert "未能提交到 git" in result.stderr and "git add -- ledgers/kerqin.yaml" in result.stderr
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo, "diff", "--cached", "--name-only", check=False) == ""
+    assert "进展" in (repo / "ledgers" / "kerqin.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("cited", [".git/config", "data/tasks.yaml", "ignored.pdf"])
+def test_only_evidence_files_are_ever_staged_with_a_ledger(repo, cited):
+    (repo / ".gitignore").write_text((repo / ".gitignore").read_text(encoding="utf-8") + "ignored.pdf\n", encoding="utf-8")
+    (repo / "ignored.pdf").write_bytes(b"%PDF-1")
+    tasks = repo / "data" / "tasks.yaml"
+    tasks.write_text(tasks.read_text(encoding="utf-8") + "# 用户尚未提交的修改\n", encoding="utf-8")
+    before = snapshot(repo)
+    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", "--evidence", cited)
+    assert_clean_refusal(result, 1, cited)
+    assert changed(before, snapshot(repo)) == set() and staged(repo) == ""
+    assert "用户尚未提交的修改" not in git(repo, "show", "HEAD:data/tasks.yaml")
+
+
+def test_init_in_a_clone_never_writes_through_a_committed_symlink(tmp_path):
+    """A ledger committed as a symlink to a path outside the workspace: `check` reports it, and
+    `init` in another clone neither follows it nor creates anything outside."""
+    first = new_workspace_repo(tmp_path / "first")
+    outside = tmp_path / "outside" / "sub"
+    (first / "ledgers" / "kerqin.yaml").symlink_to(outside / "kerqin.yaml")
+    git(first, "add", "ledgers/kerqin.yaml")
+    git(first, "commit", "-q", "-m", "链接")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(first), str(clone))
+    git(clone, "config", "user.email", "office@yfb.gov.cn")
+    git(clone, "config", "user.name", "依法治市办")
+    checked = fazhi(clone, "check")
+    assert checked.returncode == 1 and "ledgers/kerqin.yaml" in checked.stdout and "E014" in checked.stdout
+    result = fazhi(clone, "init")
+    assert result.returncode == 1 and "ledgers/kerqin.yaml" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "outside").exists()
+    assert (clone / "ledgers" / "kerqin.yaml").is_symlink()
+    assert git(clone, "status", "--porcelain") == ""  # every other ledger was created and committed
+    assert len(list((clone / "ledgers").glob("*.yaml"))) == 34

@@ -28,6 +28,25 @@ def copy_workspace(target: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_git(tmp_path_factory):
+    """Every test sees git as a fresh machine has it: no global or system configuration, so the
+    identity a command acts as is the one the test sets in its repository (or none)."""
+    import os
+
+    empty = tmp_path_factory.mktemp("git-config") / "global"
+    empty.write_text("", encoding="utf-8")
+    saved = {k: os.environ.get(k) for k in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM")}
+    os.environ["GIT_CONFIG_GLOBAL"] = str(empty)
+    os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
     return copy_workspace(tmp_path / "ws")

@@ -51,8 +51,10 @@ def test_apply_without_evidence_then_confirm(repo, cli):
     )
     sha = commit_all(repo, "销号", "2020-07-03")
     rows = audit_rows(cli, repo)
-    assert [r["code"] for r in rows] == ["A007"] and a007(rows) == [("E312", "kerqin", 20, sha)]
-    row = rows[0]
+    # The unit confirmed its own close-out, too: that is A005 (engine/roles.py), beside the rule.
+    assert [r["code"] for r in rows] == ["A005", "A007"] and a007(rows) == [("E312", "kerqin", 20, sha)]
+    assert "不能审核本单位的销号" in rows[0]["message"]
+    row = rows[1]
     assert row["code"] == "A007" and row["title"] == "违反销号规则" and row["path"] == "ledgers/kerqin.yaml"
     assert row["message"].startswith("E312 2020-07-01 的“申请销号”没有佐证材料")
     assert "科尔沁区 任务20，tasks.20.log[0]" in row["message"]
@@ -74,6 +76,7 @@ def test_confirm_dated_before_its_apply(repo, cli):
     path = repo / "ledgers" / "kerqin.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("  # 任务22", "      - date: 2020-06-15\n        action: confirm\n  # 任务22", 1), encoding="utf-8")
+    identify(repo, OFFICE, "依法治市办")  # a reviewer's hand edit: only the rule is broken
     sha = commit_all(repo, "确认", "2020-06-21")
     rows = audit_rows(cli, repo)
     assert [r["code"] for r in rows] == ["A007"] and a007(rows) == [("E314", "kerqin", 21, sha)]

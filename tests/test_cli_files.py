@@ -52,6 +52,7 @@ def test_close_in_a_hand_written_crlf_ledger_changes_only_that_task(tmp_path, cl
         "+    log:",
         "+      - date: 2020-07-20",
         "+        action: apply",
+        "+        by: office@yfb.gov.cn",
         "+        evidence:",
         "+          - 通政发〔2020〕7号",
     ]

@@ -89,12 +89,15 @@ def test_a003_edit_after_close_and_reopen_is_the_proper_way(repo, cli):
     edit(ledger(repo), "note: 聘请法律顾问", "note: 聘请了两名法律顾问")
     edited = commit_all(repo, "改说明", "2020-06-25")
     rows = findings(cli, repo)
-    assert codes(rows) == ["A003"] and rows[0]["commit"] == edited and rows[0]["task"] == 21
-    assert "已于 2020-06-22 销号，未经重新打开即被修改" in rows[0]["message"] and "聘请了两名法律顾问" in rows[0]["message"]
-    # Reopening first, then adding to the entry, is not flagged.
+    # The closed entry was changed (A003) by rewriting a progress note (A004: the log is append-only).
+    assert codes(rows) == ["A004", "A003"] and {r["commit"] for r in rows} == {edited} and rows[1]["task"] == 21
+    assert "已于 2020-06-22 销号，未经重新打开即被修改" in rows[1]["message"] and "聘请了两名法律顾问" in rows[1]["message"]
+    # Reopening first (by a reviewer), then adding to the entry, is not flagged.
+    identify(repo, OFFICE, "依法治市办")
     assert cli("reopen", "21", "--root", repo, "--unit", "kerqin", "--reason", "补充材料", "--date", "2020-06-26", env=dated("2020-06-26")).exit_code == 0
+    identify(repo, KERQIN, "张三")
     assert cli("progress", "21", "--root", repo, "--unit", "kerqin", "--note", "补充意见书", "--date", "2020-06-27", env=dated("2020-06-27")).exit_code == 0
-    assert codes(findings(cli, repo)) == ["A003"]
+    assert codes(findings(cli, repo)) == ["A004", "A003"]
 
 
 def test_a004_entries_and_records_that_vanish(repo, cli):
@@ -122,20 +125,41 @@ def test_a004_entries_and_records_that_vanish(repo, cli):
 
 
 def test_a005_authors_not_listed_for_the_unit(repo, cli):
+    # The commands refuse these (R214/R215); hand edits committed by the same people are found.
     identify(repo, "stranger@example.com", "王某")
-    assert cli("progress", "7", "--root", repo, "--unit", "kerqin", "--note", "代填", "--date", "2020-03-10", env=dated("2020-03-10")).exit_code == 0
+    assert cli("progress", "7", "--root", repo, "--unit", "kerqin", "--note", "代填", "--date", "2020-03-10").exit_code == 1
+    edit(ledger(repo), "  7: {}\n", "  7:\n    progress:\n      - date: 2020-03-10\n        note: 代填\n")
+    stranger = commit_all(repo, "代填", "2020-03-10")
     # The lead unit (政府办 leads task 20) may confirm a close-out; it may not write progress.
     identify(repo, KERQIN, "张三")
     assert cli("close", "20", "--root", repo, "--unit", "kerqin", "--evidence", "通政发〔2020〕9号", "--date", "2020-07-20", env=dated("2020-07-20")).exit_code == 0
     identify(repo, ZHENGFUBAN, "政府办")
     assert cli("confirm", "20", "--root", repo, "--unit", "kerqin", "--date", "2020-07-21", env=dated("2020-07-21")).exit_code == 0
-    assert cli("progress", "21", "--root", repo, "--unit", "kerqin", "--note", "代填", "--date", "2020-07-21", env=dated("2020-07-21")).exit_code == 0
-    # The office may edit every ledger; e-mail case does not matter.
+    edit(ledger(repo), "  21: {}\n", "  21:\n    progress:\n      - date: 2020-07-21\n        note: 代填\n")
+    lead = commit_all(repo, "代填", "2020-07-21")
+    # The office reviews every ledger but does not keep a unit's ledger for it (e-mail case does not matter).
     identify(repo, OFFICE.upper(), "依法治市办")
-    assert cli("progress", "22", "--root", repo, "--unit", "kerqin", "--note", "督办", "--date", "2020-07-22", env=dated("2020-07-22")).exit_code == 0
+    edit(ledger(repo), "  22: {}\n", "  22:\n    progress:\n      - date: 2020-07-22\n        note: 督办\n")
+    office = commit_all(repo, "督办", "2020-07-22")
     rows = findings(cli, repo)
-    assert [(r["code"], r["email"], r["task"]) for r in rows] == [("A005", "stranger@example.com", 7), ("A005", ZHENGFUBAN, 21)]
-    assert "不在该单位或依法治市办的编辑人员名单中（本单位编辑人员：k@kerqin.gov.cn）" in rows[0]["message"]
+    assert [(r["code"], r["email"], r["task"], r["commit"]) for r in rows] == [
+        ("A005", "stranger@example.com", 7, stranger),
+        ("A005", ZHENGFUBAN, 21, lead),
+        ("A005", OFFICE.upper(), 22, office),
+    ]
+    assert "stranger@example.com 不是科尔沁区的编辑人员，不能填报其台账；科尔沁区的编辑人员：k@kerqin.gov.cn" in rows[0]["message"]
+
+
+def test_a005_a_unit_confirming_its_own_close_out(repo, cli):
+    assert cli("close", "20", "--root", repo, "--unit", "kerqin", "--evidence", "通政发〔2020〕9号", "--date", "2020-07-20", env=dated("2020-07-20")).exit_code == 0
+    refused = cli("confirm", "20", "--root", repo, "--unit", "kerqin", "--date", "2020-07-21")
+    assert refused.exit_code == 1 and "R215" in refused.stderr and OFFICE in refused.stderr and ZHENGFUBAN in refused.stderr
+    text = ledger(repo).read_text(encoding="utf-8")
+    ledger(repo).write_text(text.replace("          - 通政发〔2020〕9号\n", "          - 通政发〔2020〕9号\n      - date: 2020-07-21\n        action: confirm\n", 1), encoding="utf-8")
+    sha = commit_all(repo, "确认", "2020-07-21")
+    rows = findings(cli, repo)
+    assert [(r["code"], r["task"], r["commit"]) for r in rows] == [("A005", 20, sha)]
+    assert "是科尔沁区的编辑人员，不能审核本单位的销号或延期" in rows[0]["message"]
 
 
 def test_a005_uses_the_editors_listed_before_the_commit(repo, cli):

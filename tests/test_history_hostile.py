@@ -181,7 +181,8 @@ def test_a009_trailers_naming_a_change_the_commit_does_not_carry(repo, cli):
     by_commit = {}
     for r in rows_of(cli, "audit", "--root", repo, "--since", "2020-08-02"):
         by_commit.setdefault(r["commit"], []).append((r["code"], r["message"]))
-    assert [c for c, _ in by_commit[wrong_unit]] == ["A009"] and "另一单位的台账 ledgers/kerqin.yaml" in by_commit[wrong_unit][0][1]
+    # (the unit confirming its own close-out is A005 besides)
+    assert [c for c, _ in by_commit[wrong_unit]] == ["A009", "A005"] and "另一单位的台账 ledgers/kerqin.yaml" in by_commit[wrong_unit][0][1]
     assert [c for c, _ in by_commit[wrong_kind]] == ["A009"] and "Fazhi-Action 有多个不同的值（record、progress）" in by_commit[wrong_kind][0][1]
 
 

@@ -264,7 +264,7 @@ def test_git_that_refuses_the_repository_is_an_error_not_no_git(repo):
     """GIT_DIR pointing nowhere (as "dubious ownership" does, git refuses the repository): the
     write says so and exits 1, the change kept on disk and nothing staged."""
     head = git(repo, "rev-parse", "HEAD")
-    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", env={"GIT_DIR": str(repo / "nonexistent")})
+    result = fazhi(repo, "progress", "7", "-u", "kerqin", "--note", "进展", "--date", "2020-03-02", env={"GIT_DIR": str(repo / "nonexistent"), "FAZHI_USER": "k@kerqin.gov.cn"})
     assert result.returncode == 1, result.stderr
     assert "git 不能使用这个仓库" in result.stderr and "nonexistent" in result.stderr and "Traceback" not in result.stderr
     assert git(repo, "rev-parse", "HEAD") == head and staged(repo) == ""

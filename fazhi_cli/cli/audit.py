@@ -39,9 +39,10 @@ def audit(
          backfill_days 天以上（用 --date 改早的作者日期不算数）
     A002 记录的日期晚于提交日期
     A003 已销号的条目未经“重新打开”即被修改
-    A004 台账、任务条目或其中的记录被删除
-    A005 提交作者不在该单位（或依法治市办）的编辑人员名单中
-    A006 data/、templates/ 被依法治市办以外的人员修改
+    A004 台账、任务条目或其中的记录被删除，或已有的进展、记录、销号记录、延期申请被改动
+    A005 无权作此修改：填报不是本单位编辑人员所为，或审核（确认、退回、重新打开、延期审批）
+         不是该任务的审核人所为——审核人是依法治市办和牵头单位的编辑人员，但不能审核本单位的事项
+    A006 data/、templates/ 或其他共用文件被依法治市办以外的人员修改
     A007 违反销号规则：手工修改写入了任何命令都不会写入的内容（无佐证的申请销号、
          需审核的工作区直接 close、确认早于申请、审批早于延期申请、早于方案年度的日期等），
          说明中给出 fazhi check 的规则代码（如 E312）
@@ -49,7 +50,8 @@ def audit(
     A009 提交说明中的 fazhi 操作标记（Fazhi-Action、Fazhi-Unit、Fazhi-Task）与实际修改不符：
          如标记为“确认销号”却写入了销号申请、改了另一项任务或另一单位的台账、改了方案数据
 
-    A005、A006 以提交前 data/units.yaml 中登记的 editors 为准；未登记任何编辑人员时不检查。
+    A005、A006 以提交前 data/units.yaml 中登记的编辑人员和 settings.yaml 的 review_by 为准；
+    未登记任何编辑人员时不检查。
 
     A007 按该次提交中的方案数据判断，只报告这次提交新出现的违规（提交前已有的不重复报告）。
 
@@ -61,16 +63,15 @@ def audit(
     day = parse_date(since, "--since", default_today=False)
     plan = source.plan
     days = backfill_days if backfill_days is not None else (plan.settings.backfill_days if plan else Settings().backfill_days)
-    leads = {tid: set(r.lead) for tid, r in source.book.responsibilities.items()} if plan else {}
     try:
         history = load_history(source.repo, revisions=revisions, since=day, unit=unit_id, with_rules=True, with_plans=True, with_clock=True)
     except HistoryError as exc:
         fail(exc.message, EXIT_CANNOT_RUN)
-    findings = run_audit(history.commits, backfill_days=days, leads=leads, clock=history.clock)
+    findings = run_audit(history.commits, backfill_days=days, clock=history.clock)
     for note in history.notes():
         make_console(stderr=True).print(note, markup=False)
     err = make_console(stderr=True)
-    touched = [c for c in history.commits if c.ledgers or c.other_paths]
+    touched = [c for c in history.commits if c.ledgers or c.other_paths or c.evidence_paths or c.shared_paths]
     if touched and not any(c.rules is not None and c.rules.configured for c in touched):
         err.print(
             "提示：data/units.yaml 中没有登记任何编辑人员（units[].editors、office.editors），"

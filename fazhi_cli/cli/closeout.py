@@ -27,11 +27,11 @@ def close(
 
     示例：fazhi close 7 --unit 科区 --evidence evidence/kerqin/权责清单.pdf --by 王五
     """
-    run_write(root, lambda book, day: operations.close(book, unit, task, today=day, evidence=evidence, note=note, date=date, by=by, commit=not no_commit))
+    run_write(root, lambda book, day, who: operations.close(book, unit, task, today=day, evidence=evidence, note=note, date=date, who=who, commit=not no_commit), name=by)
 
 
 def _review(action: Action, task: str, unit: str, reason: str | None, date: str | None, by: str | None, root, no_commit: bool) -> None:
-    run_write(root, lambda book, day: operations.review(book, action, unit, task, today=day, note=reason, date=date, by=by, commit=not no_commit))
+    run_write(root, lambda book, day, who: operations.review(book, action, unit, task, today=day, note=reason, date=date, who=who, commit=not no_commit), name=by)
 
 
 def confirm(

@@ -55,6 +55,16 @@ def print_problems(problems: list[Problem], limit: int | None = None) -> None:
         console.print(f"……另有 {len(problems) - limit} 个问题，运行 `fazhi check` 查看全部", markup=False)
 
 
+def acting_identity(root: Path) -> str | None:
+    """Who runs this command: `FAZHI_USER` (set by a server or the web entry), else the git
+    e-mail address of the workspace's repository (`git config user.email`); None when neither."""
+    import os
+
+    from fazhi_cli.store.git import git_email
+
+    return (os.environ.get("FAZHI_USER") or "").strip() or git_email(root)
+
+
 def today() -> dt.date:
     """The one place the CLI asks the clock; everything below takes the day as an argument."""
     return dt.date.today()

@@ -31,18 +31,20 @@ def request(
     """
     run_write(
         root,
-        lambda book, day: operations.request_extension(
-            book, unit, task, today=day, new_due=new_due, reason=reason, date=date, by=by, commit=not no_commit
+        lambda book, day, who: operations.request_extension(
+            book, unit, task, today=day, new_due=new_due, reason=reason, date=date, who=who, commit=not no_commit
         ),
+        name=by,
     )
 
 
 def _decide(approve: bool, task: str, unit: str, reason: str | None, date: str | None, by: str | None, root, no_commit: bool) -> None:
     run_write(
         root,
-        lambda book, day: operations.decide_extension(
-            book, unit, task, approve=approve, today=day, reason=reason, date=date, by=by, commit=not no_commit
+        lambda book, day, who: operations.decide_extension(
+            book, unit, task, approve=approve, today=day, reason=reason, date=date, who=who, commit=not no_commit
         ),
+        name=by,
     )
 
 

@@ -9,7 +9,7 @@ import typer
 TaskArg = Annotated[str, typer.Argument(help="任务序号（分解表中的 1–45）", show_default=False)]
 RequiredUnitOpt = Annotated[str, typer.Option("--unit", "-u", help="单位：编号、全称、简称或别名均可", show_default=False)]
 DateOpt = Annotated[Optional[str], typer.Option("--date", help="日期（YYYY-MM-DD，默认今天）", show_default=False)]
-ByOpt = Annotated[Optional[str], typer.Option("--by", help="经办人姓名", show_default=False)]
+ByOpt = Annotated[Optional[str], typer.Option("--by", help="经办人姓名（另记；操作人账号取自 git 邮箱）", show_default=False)]
 NoteOpt = Annotated[Optional[str], typer.Option("--note", "-m", help="说明", show_default=False)]
 ReasonOpt = Annotated[Optional[str], typer.Option("--reason", help="理由", show_default=False)]
 EvidenceOpt = Annotated[

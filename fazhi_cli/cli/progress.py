@@ -25,7 +25,7 @@ def progress(
 
     示例：fazhi progress 7 --unit 科区 --note "已在政府网站公布权责清单" --evidence evidence/kerqin/清单.pdf
     """
-    run_write(root, lambda book, day: operations.progress(book, unit, task, today=day, note=note, evidence=evidence, date=date, commit=not no_commit))
+    run_write(root, lambda book, day, who: operations.progress(book, unit, task, today=day, note=note, evidence=evidence, date=date, who=who, commit=not no_commit))
 
 
 def record(
@@ -48,8 +48,8 @@ def record(
     """
     run_write(
         root,
-        lambda book, day: operations.record(
-            book, unit, task, today=day, target=target, value=value, note=note, evidence=evidence, date=date, commit=not no_commit
+        lambda book, day, who: operations.record(
+            book, unit, task, today=day, target=target, value=value, note=note, evidence=evidence, date=date, who=who, commit=not no_commit
         ),
     )
 

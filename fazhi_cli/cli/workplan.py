@@ -30,8 +30,8 @@ def plan(
     """
     run_write(
         root,
-        lambda book, day: operations.plan_task(
-            book, unit, task, today=day, leader=leader, owner=owner, measures=measures, due=due, commit=not no_commit
+        lambda book, day, who: operations.plan_task(
+            book, unit, task, today=day, leader=leader, owner=owner, measures=measures, due=due, who=who, commit=not no_commit
         ),
     )
 
@@ -47,7 +47,7 @@ def claim(
 
     示例：fazhi claim 12 --unit 公安局
     """
-    run_write(root, lambda book, day: operations.claim(book, unit, task, today=day, date=date, commit=not no_commit))
+    run_write(root, lambda book, day, who: operations.claim(book, unit, task, today=day, date=date, who=who, commit=not no_commit))
 
 
 def register(app: typer.Typer) -> None:

@@ -9,16 +9,18 @@ from pathlib import Path
 import typer
 
 from fazhi_cli.book.book import Book
-from fazhi_cli.cli.common import EXIT_PROBLEMS, open_or_exit, print_problems, today
+from fazhi_cli.cli.common import EXIT_PROBLEMS, acting_identity, open_or_exit, print_problems, today
+from fazhi_cli.engine.actions import Who
 from fazhi_cli.core.writes import CommitFailure, Refusal, WriteResult
 from fazhi_cli.render.console import make_console
 
 
-def run_write(root: Path | None, write: Callable[[Book, dt.date], WriteResult]) -> None:
-    """Open the workspace, run one write, show its outcome; exit 1 when it was refused."""
+def run_write(root: Path | None, write: Callable[[Book, dt.date, Who], WriteResult], name: str | None = None) -> None:
+    """Open the workspace, run one write as the acting identity (with the typed `name`), show
+    its outcome; exit 1 when it was refused."""
     book = open_or_exit(root)
     try:
-        result = write(book, today())
+        result = write(book, today(), Who(acting_identity(book.ws.root), name))
     except Refusal as exc:
         print_problems(exc.problems)
         raise typer.Exit(EXIT_PROBLEMS) from None

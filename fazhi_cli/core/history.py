@@ -25,23 +25,21 @@ from fazhi_cli.engine.history import (
     ClockJump,
     CommitChanges,
     CommitInfo,
-    EditorRules,
     FileChange,
     diff_ledgers,
-    editor_rules,
     printable,
 )
 from fazhi_cli.book.book import Book
 from fazhi_cli.book.load import load_book
 from fazhi_cli.book.plan import Plan
 from fazhi_cli.models.ledger import Ledger
-from fazhi_cli.models.plan import UnitsFile
+from fazhi_cli.engine.roles import Roles, roles_of
 from fazhi_cli.problems import has_errors
 from fazhi_cli.store.git import GIT_MISSING, ZERO_SHA, GitError, git_available, run_git, run_git_bytes
 from fazhi_cli.store.loader import load_file, load_model
 from fazhi_cli.store.source import SourceError, TreeSource
 
-LEDGERS, DATA, TEMPLATES = "ledgers", "data", "templates"
+LEDGERS, DATA, TEMPLATES, EVIDENCE = "ledgers", "data", "templates", "evidence"
 UNITS_FILE = "data/units.yaml"
 # What the Book's loader reads for the plan (store/loader.py load_plan_files).
 PLAN_FILES = (UNITS_FILE, "data/tasks.yaml", "data/phases.yaml", "data/settings.yaml")
@@ -167,16 +165,18 @@ class RawCommit:
     files: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
 
 
-def read_log(repo: Repo, revisions: str | None = None) -> list[tuple[str, tuple[str, ...], list[tuple[str, tuple[str, ...], str]]]]:
-    """Commits touching ledgers/, data/ or templates/, oldest first (parents before children):
-    (commit id, parent ids, changed files)."""
+def read_log(
+    repo: Repo, revisions: str | None = None, *, all_paths: bool = False
+) -> list[tuple[str, tuple[str, ...], list[tuple[str, tuple[str, ...], str]]]]:
+    """Commits touching ledgers/, data/ or templates/ (`all_paths`: any file), oldest first
+    (parents before children): (commit id, parent ids, changed files)."""
     if revisions is None and not head_exists(repo):
         return []
     if revisions is not None:
         check_revision(repo, revisions)
     args = ["log", "--date-order", "--reverse", "--no-renames", "--raw", "--no-abbrev", "-c", "-z", f"--format={_LOG_FORMAT}"]
     args.append(revisions if revisions is not None else "HEAD")
-    args += ["--", repo.spec(LEDGERS), repo.spec(DATA), repo.spec(TEMPLATES)]
+    args += ["--", repo.spec("")] if all_paths else ["--", repo.spec(LEDGERS), repo.spec(DATA), repo.spec(TEMPLATES)]
     return parse_log(repo.git_bytes(*args), repo.prefix)
 
 
@@ -495,7 +495,7 @@ def load_history(
     `with_rules`, who was allowed to edit what according to data/units.yaml before the commit;
     `with_plans`, the plan as committed in each commit that changed a ledger; `with_clock`, the
     commits dated earlier than a parent)."""
-    logged = read_log(repo, revisions)
+    logged = read_log(repo, revisions, all_paths=with_rules)
     jumps = clock_jumps(repo, revisions) if with_clock and logged else []
     objects = read_commits(repo, [sha for sha, _, _ in logged] + [sha for pair in jumps for sha in pair])
     boundary = shallow_commits(repo)
@@ -519,7 +519,7 @@ def load_history(
     # their contents in the same `cat-file --batch` as the ledgers'.
     rule_specs = _rule_specs(repo, raw) if with_rules else {}
     plan_specs = _plan_specs(repo, [c for c in raw if any(wanted(f[0]) for f in c.files)]) if with_plans else {}
-    blob_of = resolve_specs(repo, list(rule_specs.values()) + [s for specs in plan_specs.values() for s in specs.values()])
+    blob_of = resolve_specs(repo, [s for specs in (*rule_specs.values(), *plan_specs.values()) for s in specs.values()])
     blobs = read_blobs(repo, blob_ids + [b for b in blob_of.values() if b])
     versions = _Ledgers(blobs)
     rules = _rules_before(repo, rule_specs, blob_of, blobs)
@@ -529,19 +529,25 @@ def load_history(
     for commit in raw:
         ledgers: list[FileChange] = []
         others: list[str] = []
+        evidence: list[str] = []
+        shared: list[str] = []
         for path, parents, new in commit.files:
             stem = ledger_unit(path)
             if stem is None:
                 if path.startswith((f"{DATA}/", f"{TEMPLATES}/")):
                     others.append(path)
+                elif path.startswith(f"{EVIDENCE}/"):
+                    evidence.append(path)
+                else:
+                    shared.append(path)
                 continue
             if not wanted(path):
                 continue
             change = _file_change(versions, fallback, path, stem, parents, new)
             if change is not None:
                 ledgers.append(change)
-        if ledgers or (others and unit is None):
-            out.append(CommitChanges(commit.info, ledgers, others, rules.get(commit.info.sha), plans.get(commit.info.sha)))
+        if ledgers or ((others or evidence or shared) and unit is None):
+            out.append(CommitChanges(commit.info, ledgers, others, rules.get(commit.info.sha), plans.get(commit.info.sha), evidence, shared))
     listed = {c.commit.sha for c in out}
     clock = []
     for sha, parent in jumps:
@@ -612,12 +618,12 @@ def _against(
     )
 
 
-def _rule_specs(repo: Repo, commits: list[RawCommit]) -> dict[str, str]:
-    """Per commit: data/units.yaml as it stood before the commit (for a first commit, in it)."""
-    specs: dict[str, str] = {}
+def _rule_specs(repo: Repo, commits: list[RawCommit]) -> dict[str, dict[str, str]]:
+    """Per commit: each plan file as it stood before the commit (for a first commit, in it)."""
+    specs: dict[str, dict[str, str]] = {}
     for commit in commits:
         base = commit.info.parents[0] if commit.info.parents else commit.info.sha
-        specs[commit.info.sha] = f"{base}:{repo.prefix}{UNITS_FILE}"
+        specs[commit.info.sha] = {path: f"{base}:{repo.prefix}{path}" for path in PLAN_FILES}
     return specs
 
 
@@ -633,19 +639,13 @@ def _tree(repo: Repo, revision: str, files: dict[str, str | None], blobs: dict[s
 
 
 def _rules_before(
-    repo: Repo, specs: dict[str, str], blob_of: dict[str, str | None], blobs: dict[str, bytes]
-) -> dict[str, EditorRules | None]:
-    """Per commit: the editors named in data/units.yaml before the commit, read by the plan's own
-    loading function. Unreadable versions give None (no author check)."""
-    parsed: dict[str | None, EditorRules | None] = {None: None}
-    out: dict[str, EditorRules | None] = {}
-    for sha, spec in specs.items():
-        blob = blob_of.get(spec)
-        if blob not in parsed:
-            loaded = load_file(_tree(repo, sha, {UNITS_FILE: blob}, blobs), UNITS_FILE, UnitsFile)
-            parsed[blob] = editor_rules(loaded.model) if loaded.model is not None and not has_errors(loaded.problems) else None
-        out[sha] = parsed[blob]
-    return out
+    repo: Repo, specs: dict[str, dict[str, str]], blob_of: dict[str, str | None], blobs: dict[str, bytes]
+) -> dict[str, Roles | None]:
+    """Per commit: who might do what according to the plan before the commit (units' editors,
+    the office's staff, the tasks' lead units, settings.review_by). A plan with errors gives None
+    (no role check)."""
+    plans = _plans_of(repo, specs, blob_of, blobs)
+    return {sha: roles_of(plan) if plan is not None else None for sha, plan in plans.items()}
 
 
 def _plans_of(

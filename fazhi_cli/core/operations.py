@@ -13,7 +13,9 @@ from fazhi_cli.core.evidence import parse_evidence
 from fazhi_cli.core.lookup import find_task, find_unit, parse_day, refuse
 from fazhi_cli.core.writes import WriteResult, action_date, require_valid_ledger, write_entry, writable_target
 from fazhi_cli.engine.actions import (
+    NOBODY,
     Decision,
+    Who,
     Refused,
     decide_close,
     decide_extension_decision,
@@ -25,11 +27,20 @@ from fazhi_cli.engine.actions import (
     find_target,
     parse_value,
 )
+from fazhi_cli.engine.roles import Act, roles_of
 from fazhi_cli.models.ledger import Action
 
 
-def plan_task(book: Book, unit: str, task: str, *, today: dt.date, leader=None, owner=None, measures=None, due=None, commit=True) -> WriteResult:
+def authorize(book: Book, who: Who, act: Act, unit, task) -> None:
+    """Refuse (R213–R216, saying who may) unless `who.account` may do `act` to this entry."""
+    why = roles_of(book.plan).why_not(act, who.account, unit.id, task.id, unit.label)
+    if why is not None:
+        raise refuse(*why)
+
+
+def plan_task(book: Book, unit: str, task: str, *, today: dt.date, leader=None, owner=None, measures=None, due=None, who: Who = NOBODY, commit=True) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
+    authorize(book, who, Act.EDIT, the_unit, the_task)
     due_date = parse_day(due, "计划完成时间", today) if due is not None else None
     return write_entry(
         book, the_unit, the_task,
@@ -38,10 +49,11 @@ def plan_task(book: Book, unit: str, task: str, *, today: dt.date, leader=None, 
     )
 
 
-def claim(book: Book, unit: str, task: str, *, today: dt.date, date=None, commit=True) -> WriteResult:
+def claim(book: Book, unit: str, task: str, *, today: dt.date, date=None, who: Who = NOBODY, commit=True) -> WriteResult:
     the_unit = find_unit(book, unit)
     the_task = find_task(book, task)
     require_valid_ledger(book, the_unit)
+    authorize(book, who, Act.EDIT, the_unit, the_task)
     resp = book.responsibilities[the_task.id]
     if not resp.open_groups:
         raise refuse("R210", f"任务 {the_task.id} 的责任单位已在分解表中列明，不能认领")
@@ -57,8 +69,11 @@ def claim(book: Book, unit: str, task: str, *, today: dt.date, date=None, commit
     return write_entry(book, the_unit, the_task, decide, today=today, action="claim", commit=commit, warnings=warnings)
 
 
-def progress(book: Book, unit: str, task: str, *, today: dt.date, note: str, evidence=None, date=None, cwd: Path | None = None, commit=True) -> WriteResult:
+def progress(
+    book: Book, unit: str, task: str, *, today: dt.date, note: str, evidence=None, date=None, cwd: Path | None = None, who: Who = NOBODY, commit=True
+) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
+    authorize(book, who, Act.EDIT, the_unit, the_task)
     when, warnings = action_date(book, date, today)
     items = parse_evidence(book, the_unit, evidence, cwd)
     return write_entry(
@@ -68,9 +83,11 @@ def progress(book: Book, unit: str, task: str, *, today: dt.date, note: str, evi
 
 
 def record(
-    book: Book, unit: str, task: str, *, today: dt.date, target=None, value=None, note=None, evidence=None, date=None, cwd: Path | None = None, commit=True
+    book: Book, unit: str, task: str, *, today: dt.date, target=None, value=None, note=None, evidence=None, date=None, cwd: Path | None = None,
+    who: Who = NOBODY, commit=True,
 ) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
+    authorize(book, who, Act.EDIT, the_unit, the_task)
     try:
         the_target = find_target(the_task, target)
         number = parse_value(the_target, value)
@@ -85,43 +102,51 @@ def record(
     )
 
 
-def close(book: Book, unit: str, task: str, *, today: dt.date, evidence=None, note=None, date=None, by=None, cwd: Path | None = None, commit=True) -> WriteResult:
+def close(
+    book: Book, unit: str, task: str, *, today: dt.date, evidence=None, note=None, date=None, who: Who = NOBODY, cwd: Path | None = None, commit=True
+) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
+    authorize(book, who, Act.EDIT, the_unit, the_task)
     when, warnings = action_date(book, date, today)
     items = parse_evidence(book, the_unit, evidence, cwd)
     return write_entry(
         book, the_unit, the_task,
-        lambda entry: decide_close(book.plan, the_task, the_unit, entry, date=when, by=by, note=note, evidence=items),
+        lambda entry: decide_close(book.plan, the_task, the_unit, entry, date=when, who=who, note=note, evidence=items),
         today=today, action="close", commit=commit, warnings=warnings,
     )
 
 
-def review(book: Book, action: Action, unit: str, task: str, *, today: dt.date, note=None, date=None, by=None, commit=True) -> WriteResult:
-    """confirm, reject or reopen a close-out."""
+def review(book: Book, action: Action, unit: str, task: str, *, today: dt.date, note=None, date=None, who: Who = NOBODY, commit=True) -> WriteResult:
+    """confirm, reject or reopen a close-out: by a reviewer of the task, never the unit itself."""
     the_unit, the_task = writable_target(book, unit, task)
+    authorize(book, who, Act.REVIEW, the_unit, the_task)
     when, warnings = action_date(book, date, today)
     return write_entry(
-        book, the_unit, the_task, lambda entry: decide_review(entry, action, date=when, by=by, note=note),
+        book, the_unit, the_task, lambda entry: decide_review(entry, action, date=when, who=who, note=note),
         today=today, action=action.value, commit=commit, warnings=warnings,
     )
 
 
-def request_extension(book: Book, unit: str, task: str, *, today: dt.date, new_due, reason=None, date=None, by=None, commit=True) -> WriteResult:
+def request_extension(book: Book, unit: str, task: str, *, today: dt.date, new_due, reason=None, date=None, who: Who = NOBODY, commit=True) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
+    authorize(book, who, Act.EDIT, the_unit, the_task)
     when, warnings = action_date(book, date, today)
     target = parse_day(new_due, "新的完成时限", today)
     return write_entry(
         book, the_unit, the_task,
-        lambda entry: decide_extension_request(book.plan, the_task, the_unit, entry, date=when, reason=reason, new_due=target, by=by),
+        lambda entry: decide_extension_request(book.plan, the_task, the_unit, entry, date=when, reason=reason, new_due=target, who=who),
         today=today, action="extend", commit=commit, warnings=warnings,
     )
 
 
-def decide_extension(book: Book, unit: str, task: str, *, approve: bool, today: dt.date, reason=None, date=None, by=None, commit=True) -> WriteResult:
+def decide_extension(
+    book: Book, unit: str, task: str, *, approve: bool, today: dt.date, reason=None, date=None, who: Who = NOBODY, commit=True
+) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
+    authorize(book, who, Act.REVIEW, the_unit, the_task)
     when, warnings = action_date(book, date, today)
     return write_entry(
         book, the_unit, the_task,
-        lambda entry: decide_extension_decision(entry, approve=approve, date=when, by=by, note=reason),
+        lambda entry: decide_extension_decision(entry, approve=approve, date=when, who=who, note=reason),
         today=today, action="extend-approve" if approve else "extend-refuse", commit=commit, warnings=warnings,
     )

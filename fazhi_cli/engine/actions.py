@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from fazhi_cli.engine.deadlines import due_for, official_due
 from fazhi_cli.engine.rules import value_problem
@@ -52,10 +52,27 @@ def evidence_items(evidence: list[Evidence]) -> list[Any]:
     return out
 
 
-def _log_item(date: dt.date, action: Action, by: str | None, note: str | None, evidence: list[Evidence]) -> dict:
+class Who(NamedTuple):
+    """Who acts: the account (git e-mail or server user) fazhi knows, and a name the clerk typed."""
+
+    account: str | None = None
+    name: str | None = None
+
+    def fields(self, account_key: str = "by", name_key: str = "name") -> dict[str, str]:
+        out = {}
+        if self.account:
+            out[account_key] = self.account
+        if self.name and self.name.strip():
+            out[name_key] = self.name.strip()
+        return out
+
+
+NOBODY = Who()
+
+
+def _log_item(date: dt.date, action: Action, who: Who, note: str | None, evidence: list[Evidence]) -> dict:
     item: dict[str, Any] = {"date": date, "action": action.value}
-    if by:
-        item["by"] = by
+    item.update(who.fields())
     if note:
         item["note"] = note
     if evidence:
@@ -145,7 +162,7 @@ def decide_record(
 
 
 def decide_close(
-    plan: Plan, task: Task, unit: Unit, entry: Entry, *, date: dt.date, by: str | None, note: str | None, evidence: list[Evidence]
+    plan: Plan, task: Task, unit: Unit, entry: Entry, *, date: dt.date, who: Who, note: str | None, evidence: list[Evidence]
 ) -> Decision:
     if not evidence:
         raise Refused("R204", "销号必须附佐证材料：请用 --evidence 给出文件路径（如 evidence/单位/文件.pdf）、文号或网址")
@@ -155,7 +172,7 @@ def decide_close(
     if state is State.CLOSED:
         raise Refused("R202", "该事项已经销号；如需重新办理，请先 `fazhi reopen`")
     action = Action.APPLY if plan.settings.review_required else Action.CLOSE
-    decision = Decision(append=[("log", _log_item(date, action, by, note, evidence))])
+    decision = Decision(append=[("log", _log_item(date, action, who, note, evidence))])
     decision.summary = "销号申请" if action is Action.APPLY else "销号"
     for progress in target_progress(task, entry, plan.year, None):
         if not progress.met:
@@ -166,7 +183,7 @@ def decide_close(
     return decision
 
 
-def decide_review(entry: Entry, action: Action, *, date: dt.date, by: str | None, note: str | None) -> Decision:
+def decide_review(entry: Entry, action: Action, *, date: dt.date, who: Who, note: str | None) -> Decision:
     state = derive(entry).state
     if action in (Action.CONFIRM, Action.REJECT):
         if state is not State.PENDING_REVIEW:
@@ -182,11 +199,11 @@ def decide_review(entry: Entry, action: Action, *, date: dt.date, by: str | None
         summary = "重新打开"
     else:  # pragma: no cover - programming error
         raise ValueError(action)
-    return Decision(append=[("log", _log_item(date, action, by, note, []))], summary=summary)
+    return Decision(append=[("log", _log_item(date, action, who, note, []))], summary=summary)
 
 
 def decide_extension_request(
-    plan: Plan, task: Task, unit: Unit, entry: Entry, *, date: dt.date, reason: str | None, new_due: dt.date, by: str | None
+    plan: Plan, task: Task, unit: Unit, entry: Entry, *, date: dt.date, reason: str | None, new_due: dt.date, who: Who
 ) -> Decision:
     if not (reason and reason.strip()):
         raise Refused("R203", "延期申请必须说明理由：请用 --reason 写明")
@@ -200,12 +217,11 @@ def decide_extension_request(
     if new_due <= due.date:
         raise Refused("R208", f"新的完成时限 {new_due} 应晚于当前时限 {due.date}")
     item: dict[str, Any] = {"requested": date, "reason": reason, "new_due": new_due}
-    if by:
-        item["by"] = by
+    item.update(who.fields())
     return Decision(append=[("extensions", item)], summary="延期申请")
 
 
-def decide_extension_decision(entry: Entry, *, approve: bool, date: dt.date, by: str | None, note: str | None) -> Decision:
+def decide_extension_decision(entry: Entry, *, approve: bool, date: dt.date, who: Who, note: str | None) -> Decision:
     """The office's decision on the pending request: fields set on that request."""
     pending = pending_extension(entry)
     if pending is None:
@@ -214,8 +230,7 @@ def decide_extension_decision(entry: Entry, *, approve: bool, date: dt.date, by:
         raise Refused("R203", "不同意延期须说明理由：请用 --reason 写明")
     index = max(i for i, e in enumerate(entry.extensions) if e is pending)
     fields: dict[str, Any] = {"decision": "approved" if approve else "refused", "decided": date}
-    if by:
-        fields["decided_by"] = by
+    fields.update(who.fields("decided_by", "decided_name"))
     if note:
         fields["decision_note"] = note
     if date < pending.requested:

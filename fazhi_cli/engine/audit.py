@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 
 from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.history import SECTIONS, Change, ClockJump, CommitChanges, CommitInfo, FileChange, claimed_dates
+from fazhi_cli.engine.roles import Act, norm
 from fazhi_cli.engine.rules import Violation, entry_violations
 from fazhi_cli.engine.state import State, derive
 from fazhi_cli.models.ledger import ACTION_LABELS, Action, Decision, Entry, Ledger, LogEntry
@@ -30,16 +32,18 @@ AUDIT_CODES: dict[str, str] = {
     "A001": "补录：提交日期比所记日期晚得多",
     "A002": "日期晚于提交日期（未来日期）",
     "A003": "已销号的条目被修改",
-    "A004": "记录消失：台账、任务条目或其中的记录被删除",
-    "A005": "提交作者不是该单位台账的编辑人员",
-    "A006": "方案数据被依法治市办以外的人员修改",
+    "A004": "记录消失或被改写：台账、任务条目或其中的记录被删除，或已有的记录被改动",
+    "A005": "无权作此修改：不是该单位的编辑人员，或不是该任务的审核人（不能审核本单位的事项）",
+    "A006": "方案数据或共用文件被依法治市办以外的人员修改",
     "A007": "违反销号规则",
     "A008": "提交时间早于其父提交",
     "A009": "提交说明中的 fazhi 操作标记与实际修改不符",
 }
 
-# What a lead unit may write into a unit's ledger: its decision on a close-out of a task it leads.
-LEAD_ACTIONS = (Action.CONFIRM, Action.REJECT, Action.REOPEN)
+# What a reviewer writes into a unit's ledger: a decision on a close-out.
+REVIEW_ACTIONS = (Action.CONFIRM, Action.REJECT, Action.REOPEN)
+SETUP_KINDS = {"ledger_added", "entry_added"}  # what `fazhi init` writes
+REWRITE_KINDS = {"progress_edited", "records_edited", "log_edited", "extensions_edited"}
 REMOVAL_KINDS = {"ledger_removed", "entry_removed", "progress_removed", "records_removed", "log_removed", "extensions_removed"}
 
 
@@ -79,13 +83,15 @@ def audit(
     commits: list[CommitChanges],
     *,
     backfill_days: int,
-    leads: dict[int, set[str]] | None = None,
+    identity: Callable[[CommitInfo], str] | None = None,
     check_authors: bool = True,
     clock: list[ClockJump] | None = None,
 ) -> list[Finding]:
-    """Every finding, in commit order. `leads`: lead unit ids per task (a lead unit's editors may
-    confirm, reject or reopen close-outs of the tasks it leads in other units' ledgers). `clock`:
-    commits dated earlier than a parent (A008), also those that touched no ledger; those come last."""
+    """Every finding, in commit order. `identity`: who made each commit as far as the roles go —
+    the author's e-mail for `fazhi audit`, the authenticated pusher for `fazhi guard` (default:
+    the author). `clock`: commits dated earlier than a parent (A008), also those that touched no
+    ledger; those come last."""
+    who_of = identity or (lambda commit: commit.author_email)
     findings: list[Finding] = []
     jumps: dict[str, list[ClockJump]] = {}
     for jump in clock or []:
@@ -93,13 +99,14 @@ def audit(
     for item in commits:
         findings += [_clock_finding(j) for j in jumps.pop(item.commit.sha, [])]
         findings += [Finding("A009", item.commit, unit, task, message, path) for unit, task, message, path in claim_mismatches(item)]
+        who = who_of(item.commit)
         for change in item.ledgers:
             if check_authors:
-                findings += _authors(item, change, leads or {})
+                findings += role_findings(item, change, who)
             findings += _changes(item.commit, change, backfill_days)
             findings += rule_findings(item.commit, change, item.plan)
         if check_authors:
-            findings += _plan_files(item)
+            findings += _files(item, who)
     for rest in jumps.values():
         findings += [_clock_finding(j) for j in rest]
     return findings
@@ -170,8 +177,9 @@ def _changes(commit: CommitInfo, fc: FileChange, backfill_days: int) -> list[Fin
             if value > day:
                 what = {"claimed": "认领日期", "requested": "延期申请日期", "decided": "审批日期"}.get(name, "日期")
                 add("A002", change.task, f"{what} {value} 晚于提交日期 {day}：{change.message}")
-        # A004: something that was on record is gone.
-        if change.kind in REMOVAL_KINDS:
+        # A004: something that was on record is gone, or rewritten (progress, records, the log and
+        # extension requests are append-only; only a decision is written onto a request).
+        if change.kind in REMOVAL_KINDS or (change.kind in REWRITE_KINDS and not is_review(change)):
             add("A004", change.task, change.message)
         # A003: an entry that was closed (已销号) is changed without being reopened first.
         if change.task is not None and not change.derived and fc.before is not None and change.kind != "entry_removed":
@@ -376,56 +384,75 @@ def claim_mismatches(item: CommitChanges) -> list[tuple[str | None, int | None, 
     return out
 
 
-def _authors(item: CommitChanges, fc: FileChange, leads: dict[int, set[str]]) -> list[Finding]:
-    """A005: the author is neither one of the unit's editors nor one of the office's people."""
-    rules = item.rules
-    commit = item.commit
-    if rules is None or not rules.configured or not fc.changes:
-        return []
-    if rules.may_edit(commit.author_email, fc.unit):
-        return []
-    own = [c for c in fc.changes if not c.derived]
-    mine = rules.units_of(commit.author_email)
-    if own and mine and all(
-        c.kind == "log_added" and c.after.action in LEAD_ACTIONS and c.task is not None and mine & leads.get(c.task, set())
-        for c in own
-    ):
-        return []  # a lead unit deciding on a close-out of a task it leads
-    listed = sorted(rules.units.get(fc.unit, frozenset()))
-    who = f"本单位编辑人员：{'、'.join(listed)}" if listed else "data/units.yaml 未列出本单位的编辑人员"
-    tasks = sorted({c.task for c in fc.changes if c.task is not None})
-    task = tasks[0] if len(tasks) == 1 else None
-    return [
-        Finding(
-            "A005",
-            commit,
-            fc.unit,
-            task,
-            f"{commit.author_name} <{commit.author_email}> 修改了 {fc.path}，但不在该单位或依法治市办的编辑人员名单中（{who}）",
-            fc.path,
-        )
-    ]
+# --- A005, A006: who may change what (engine/roles.py) ---------------------------------------
 
 
-def _plan_files(item: CommitChanges) -> list[Finding]:
-    """A006: data/ and templates/ belong to the office."""
-    rules = item.rules
-    commit = item.commit
-    if rules is None or not rules.configured or not item.other_paths:
+def is_review(change: Change) -> bool:
+    """A reviewer's own kind of change: a confirm, reject or reopen added to the log, or the
+    decision written onto a pending extension request (nothing else of it changed)."""
+    if change.kind == "log_added":
+        return change.after.action in REVIEW_ACTIONS
+    if change.kind == "extensions_edited" and change.before.decision is None and change.after.decision is not None:
+        keep = {"decision", "decided", "decided_by", "decided_name", "decision_note"}
+        return change.before.model_dump(exclude=keep) == change.after.model_dump(exclude=keep)
+    return False
+
+
+def role_findings(item: CommitChanges, fc: FileChange, who: str) -> list[Finding]:
+    """A005: each change the identity may not make — a unit's editors keep its ledger, a task's
+    reviewers (never the unit's own editors) confirm, reject, reopen and decide extensions."""
+    roles = item.rules
+    if roles is None or not roles.configured:
         return []
-    if commit.author_email.strip().lower() in rules.office:
+    unit = fc.unit
+    label = item.plan.units[unit].label if item.plan is not None and unit in item.plan.units else unit
+    out: list[Finding] = []
+    seen: set[tuple] = set()
+    for change in fc.changes:
+        if change.derived or (change.kind in SETUP_KINDS and roles.may_create(who, unit)):
+            continue
+        act = Act.REVIEW if is_review(change) else Act.EDIT
+        task = change.task if change.task is not None else 0
+        why = roles.why_not(act, who, unit, task, label)
+        if why is None or (act, change.task) in seen:
+            continue
+        seen.add((act, change.task))
+        out.append(Finding("A005", item.commit, unit, change.task, f"{_person(item.commit, who)}：{why[1]}（{change.message}）", fc.path))
+    return out
+
+
+def _files(item: CommitChanges, who: str) -> list[Finding]:
+    """A005 for evidence/<unit>/ (that unit's editors), A006 for data/, templates/ and every other
+    shared file (the office's staff only)."""
+    roles = item.rules
+    if roles is None or not roles.configured:
         return []
-    shown = "、".join(item.other_paths[:5]) + ("等" if len(item.other_paths) > 5 else "")
-    return [
-        Finding(
-            "A006",
-            commit,
-            None,
-            None,
-            f"{commit.author_name} <{commit.author_email}> 修改了 {shown}，但不在依法治市办的编辑人员名单（data/units.yaml 的 office.editors）中",
-            item.other_paths[0],
+    out: list[Finding] = []
+    for path in item.evidence_paths:
+        parts = path.split("/")
+        owner = parts[1] if len(parts) > 2 else None
+        if owner is not None and owner in roles.editors:
+            if not roles.may_edit(who, owner):
+                out.append(Finding("A005", item.commit, owner, None, f"{_person(item.commit, who)} 修改了 {path}，但不是该单位的编辑人员", path))
+        elif not roles.may_change_shared(who):
+            out.append(Finding("A006", item.commit, None, None, f"{_person(item.commit, who)} 修改了共用的佐证材料 {path}，但不是依法治市办的人员", path))
+    shared = item.other_paths + item.shared_paths
+    if shared and not roles.may_change_shared(who):
+        shown = "、".join(shared[:5]) + ("等" if len(shared) > 5 else "")
+        out.append(
+            Finding(
+                "A006", item.commit, None, None,
+                f"{_person(item.commit, who)} 修改了 {shown}，但不在依法治市办的编辑人员名单（data/units.yaml 的 office.editors）中",
+                shared[0],
+            )
         )
-    ]
+    return out
+
+
+def _person(commit: CommitInfo, who: str) -> str:
+    """The author as git records them, and the identity judged when it is another (the pusher)."""
+    author = f"{commit.author_name} <{commit.author_email}>"
+    return author if norm(who) == norm(commit.author_email) else f"{who}（推送的提交作者为 {author}）"
 
 
 def summary(findings: list[Finding]) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from fazhi_cli.book.plan import Plan
+from fazhi_cli.engine.roles import Roles
 from fazhi_cli.engine.state import STATE_LABELS, State, all_evidence, derive, evidence_label
 from fazhi_cli.models.ledger import ACTION_LABELS, Decision, Entry, EvidenceFile, Extension, Ledger, LogEntry, Progress, Record, WorkPlan
 
@@ -219,37 +220,10 @@ class CommitChanges:
     commit: CommitInfo
     ledgers: list[FileChange]
     other_paths: list[str]  # plan files (data/, templates/) the commit touched
-    rules: "EditorRules | None" = None  # who might edit what, as data/units.yaml said before the commit
+    rules: Roles | None = None  # who may do what, as the plan said before the commit
     plan: Plan | None = None  # the plan as committed in this commit (None: not read, or has errors)
-
-
-@dataclass(frozen=True)
-class EditorRules:
-    """Who may edit which ledger: each unit's editors, and the office's people everywhere."""
-
-    office: frozenset[str]
-    units: dict[str, frozenset[str]]
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.office) or any(self.units.values())
-
-    def may_edit(self, email: str, unit_id: str) -> bool:
-        email = email.strip().lower()
-        return email in self.office or email in self.units.get(unit_id, frozenset())
-
-    def units_of(self, email: str) -> set[str]:
-        email = email.strip().lower()
-        return {u for u, people in self.units.items() if email in people}
-
-
-def editor_rules(units_file) -> EditorRules:
-    """From a UnitsFile model: e-mail addresses compared case-insensitively."""
-
-    def norm(values) -> frozenset[str]:
-        return frozenset(v.strip().lower() for v in values if v and v.strip())
-
-    return EditorRules(norm(units_file.office.editors), {u.id: norm(u.editors) for u in units_file.units})
+    evidence_paths: list[str] = field(default_factory=list)  # files under evidence/ the commit touched
+    shared_paths: list[str] = field(default_factory=list)  # every other file outside ledgers/, data/, templates/
 
 
 # --- the diff ---------------------------------------------------------------------------------

@@ -70,7 +70,8 @@ ACTION_LABELS = {
 class LogEntry(Strict):
     date: Date
     action: Action
-    by: str | None = None
+    by: str | None = Field(None, description="操作人的账号（git 邮箱或服务器用户名），由 fazhi 命令填写")
+    name: str | None = Field(None, description="操作人姓名（可选，如 王五）")
     note: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
 
@@ -86,10 +87,12 @@ class Extension(Strict):
     requested: Date
     reason: NonEmpty
     new_due: Date
-    by: str | None = None
+    by: str | None = Field(None, description="申请人账号")
+    name: str | None = Field(None, description="申请人姓名（可选）")
     decision: Decision | None = None
     decided: Date | None = None
-    decided_by: str | None = None
+    decided_by: str | None = Field(None, description="审批人账号")
+    decided_name: str | None = Field(None, description="审批人姓名（可选）")
     decision_note: str | None = None
 
 

@@ -211,8 +211,16 @@ class TrafficLight(Strict):
 DOCUMENT_NUMBER = r"^[\u4e00-\u9fff]{1,30}[〔\[［【][12]\d{3}[〕\]］】]第?\d{1,6}号$"
 
 
+class ReviewBy(str, Enum):
+    LEAD = "lead"
+    OFFICE = "office"
+
+
 class Settings(Strict):
     review_required: bool = Field(True, description="销号需牵头单位或依法治市办审核确认（两步销号）")
+    review_by: ReviewBy = Field(
+        ReviewBy.LEAD, description="谁审核销号和延期：lead（任务的牵头单位或依法治市办）或 office（只由依法治市办）"
+    )
     due_soon_days: int = Field(7, ge=0, le=90, description="临期提醒天数")
     git_commit: bool = Field(True, description="在 git 工作区中每次修改自动提交")
     backfill_days: int = Field(7, ge=0, description="审计：提交日期晚于记录日期超过此天数视为补录")

@@ -159,6 +159,17 @@ def git_refusal(root: Path) -> str | None:
     return (result.stderr or result.stdout).strip() or f"git rev-parse 退出码 {result.returncode}"
 
 
+def git_email(root: Path) -> str | None:
+    """`git config user.email` as git sees it from `root` (None without git or without one)."""
+    if not git_available():
+        return None
+    try:
+        result = run_git(root, "config", "user.email", check=False)
+    except GitError:
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
 COMMIT_LOCK_NAME = "fazhi-commit.lock"
 COMMIT_LOCK_TIMEOUT = 60.0
 

@@ -7,7 +7,7 @@ and be refused exactly as a unit's clerk would.
 
 Use it in a test module::
 
-    from server_helpers import central, git_server  # noqa: F401  (pytest fixtures)
+    from server_helpers import central, git_server  # noqa: F401  (pytest fixtures; either alone works)
 
     def test_something(central, tmp_path):
         work = central.clone("kerqin", tmp_path / "kerqin")      # git clone over http as kerqin
@@ -16,15 +16,18 @@ Use it in a test module::
         code, stderr = central.push(work)                         # (returncode, stderr)
         assert central.head() == head(work)                       # refs/heads/main on the server
 
-`git_server` (session-scoped) is the running Apache; `central` (per test) is a fresh bare repository
-`fazhi.git` on it, a copy of one made once per session from `new_workspace_repo`, so tests never see
-each other's pushes. Four logins exist (`USERS`): two units, `kerqin` and `kailu`; `sifaju`, the lead
+`git_server` (session-scoped) is the running `GitServer` — `new_repo()`, `url(repo, user)`,
+`clone(user, dest, repo)`, `push(clone)`, `head(repo)`, `git(repo, …)`, `install_hook(repo, text)`,
+`install_guard(repo, fallback)`, `log()`; `central` (per test) is a `Central`: a fresh bare repository
+`fazhi.git` on it (`central.repo`, served at `/git/<n>/fazhi.git`) with those helpers bound to it,
+a copy of one made once per session from `new_workspace_repo`, so tests never see each other's
+pushes. Four logins exist (`USERS`): two units, `kerqin` and `kailu`; `sifaju`, the lead
 unit (牵头单位) of tasks 4, 26, 27, 31 … that kerqin carries; and `office`, the office (依法治市办,
 unit `yifaban`). Each clone is configured with that login's e-mail and name, and the template's
 data/units.yaml lists those e-mails as the units' and the office's editors (`SERVER_EDITORS`).
 
-Apache is started once per test session (about 0.1 s): `apache2 -f CONF -DFOREGROUND` with a config
-of its own (ServerRoot, PidFile, ErrorLog, `Listen 127.0.0.1:<free port>`, prefork + mod_cgi; no
+Apache is started once per test session (a fraction of a second): `apache2 -f CONF -DFOREGROUND`
+with a config of its own (ServerRoot, PidFile, ErrorLog, `Listen 127.0.0.1:<free port>`, prefork + mod_cgi; no
 system config is read), in its own process group, and stopped at the end of the session (the
 process group is killed; the master also gets SIGTERM should pytest itself die). Missing apache2 is a
 failure when `CI` is set, a skip otherwise.
@@ -75,7 +78,6 @@ from git_helpers import git, identify, new_workspace_repo
 
 HTTP_BACKEND = Path("/usr/lib/git-core/git-http-backend")
 MODULES = Path("/usr/lib/apache2/modules")
-ZERO = "0" * 40
 
 
 @dataclass(frozen=True)
@@ -491,5 +493,8 @@ class Central:
 
 
 @pytest.fixture
-def central(git_server: GitServer) -> Central:
-    return Central(git_server, git_server.new_repo())
+def central() -> Central:
+    # The shared server directly, not the `git_server` fixture, so a module may import `central`
+    # alone; the server then stops at exit (atexit) if `git_server` was never used.
+    server = _shared_server()
+    return Central(server, server.new_repo())

@@ -97,13 +97,9 @@ USERS: dict[str, ServerUser] = {
         ServerUser("office", "office-pw-2020", "office@yfb.example.gov.cn", "依法治市办张三"),
     )
 }
-# data/units.yaml editors in the template repository: each login's e-mail for its unit.
-SERVER_EDITORS = {
-    "kerqin": [USERS["kerqin"].email],
-    "kailu": [USERS["kailu"].email],
-    "sifaju": [USERS["sifaju"].email],
-    "office": [USERS["office"].email],
-}
+# data/units.yaml editors in the template repository: each person twice, as the server login the
+# guard sees (REMOTE_USER) and as the git e-mail the commands on their own computer act as.
+SERVER_EDITORS = {login: [login, USERS[login].email] for login in ("kerqin", "kailu", "sifaju", "office")}
 
 # The part of the Apache configuration that serves the repositories. docs/multi-unit.md shows this
 # block with production paths, and tests/test_server.py checks that it still says the same.

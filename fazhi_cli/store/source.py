@@ -6,6 +6,7 @@ central repository's hook read the plan and the ledgers exactly as `check` reads
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
@@ -197,3 +198,23 @@ class TreeSource:
 
     def exists(self, relative: str) -> bool:
         return bool(self._files.get(relative))
+
+
+class TreeFacts:
+    """What `check` asks of evidence files (sha256, why one is missing), answered from a commit's
+    tree instead of the work tree: for the server, which has no files on disk."""
+
+    def __init__(self, source: TreeSource):
+        self.source = source
+        self._hashes: dict[str, str | None] = {}
+
+    def sha256(self, relative: str) -> str | None:
+        if relative not in self._hashes:
+            blob = self.source._files.get(relative)
+            self._hashes[relative] = hashlib.sha256(self.source.read(relative) or b"").hexdigest() if blob else None
+        return self._hashes[relative]
+
+    def missing(self, relative: str) -> str:
+        if self.source._files.get(relative) == "":
+            return "在提交中是符号链接，不是文件本身"
+        return "不在这次提交中（文件没有一起提交？）"

@@ -28,6 +28,19 @@ def copy_workspace(target: Path) -> Path:
     return target
 
 
+def with_every_editor(ws: Path) -> Path:
+    """Give every unit (`<id>@example.gov.cn`) and the office an editor in data/units.yaml: a
+    workspace whose roles are configured, so `check` has nothing to say about roles (W305, W306)."""
+    import re
+
+    path = ws / "data" / "units.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(office:\n  unit: \S+\n  editors: )\[\]", r"\1[office@example.gov.cn]", text)
+    text = re.sub(r"(  - id: (\S+)\n(?:    (?!editors:).*\n)*?    editors: )\[\]", lambda m: f"{m.group(1)}[{m.group(2)}@example.gov.cn]", text)
+    path.write_text(text, encoding="utf-8")
+    return ws
+
+
 @pytest.fixture(scope="session", autouse=True)
 def hermetic_git(tmp_path_factory):
     """Every test sees git as a fresh machine has it: no global or system configuration, so the

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import with_every_editor
+
 
 def snapshot(ws: Path) -> dict[str, str]:
     return {
@@ -84,7 +86,7 @@ def test_plan_records_the_work_plan_and_warns_when_later_than_the_deadline(ws, c
     text = kerqin.read_text(encoding="utf-8")
     assert "leader: 张三" in text and "due: 2020-05-10" in text
     assert row(cli, ws, "kerqin", 7)["planned"] == "2020-05-10"
-    check = json.loads(cli("check", "--root", ws, "--format", "json").stdout)
+    check = json.loads(cli("check", "--root", with_every_editor(ws), "--format", "json").stdout)
     assert [p["code"] for p in check] == ["W301"]
 
 
@@ -219,7 +221,7 @@ def test_evidence_changed_or_missing_is_reported_by_check(ws, cli, kerqin):
     assert cli("check", "--root", ws).exit_code == 0
     (folder / "a.pdf").write_bytes(b"changed")
     (folder / "b.pdf").unlink()
-    problems = json.loads(cli("check", "--root", ws, "--format", "json").stdout)
+    problems = json.loads(cli("check", "--root", with_every_editor(ws), "--format", "json").stdout)
     assert {p["code"] for p in problems} == {"E305", "E306"}
     assert all(p["path"] == "ledgers/kerqin.yaml" and p["line"] for p in problems)
 
@@ -311,7 +313,7 @@ def test_check_warns_about_a_hand_written_future_date(ws, cli):
     (ws / "ledgers" / "kerqin.yaml").write_text(
         "unit: kerqin\ntasks:\n  7:\n    progress:\n      - date: 2999-03-25\n        note: 公布\n", encoding="utf-8"
     )
-    result = cli("check", "--root", ws, "--format", "json")
+    result = cli("check", "--root", with_every_editor(ws), "--format", "json")
     assert result.exit_code == 0  # a warning
     assert [(p["code"], p["line"]) for p in json.loads(result.stdout)] == [("W303", 5)]
     assert cli("check", "--root", ws, "--strict").exit_code == 1

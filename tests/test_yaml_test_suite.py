@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import with_every_editor
+
 from fazhi_cli.core.checking import check_workspace
 from fazhi_cli.models.ledger import Ledger
 from fazhi_cli.models.plan import TasksFile
@@ -124,6 +126,7 @@ def test_all_inputs_as_ledgers_of_one_workspace(tmp_path: Path, unsafe_inputs):
     """The whole suite dropped into ledgers/ at once: a full `check` reports every file."""
     ws = tmp_path / "ws"
     shutil.copytree(ROOT / "data", ws / "data")
+    with_every_editor(ws)
     (ws / "ledgers").mkdir()
     names = {}
     for path in INPUTS:

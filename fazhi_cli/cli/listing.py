@@ -70,16 +70,21 @@ def tasks(root: RootOpt = None, unit: UnitOpt = None, fmt: FormatOpt = ListForma
     print_table(title, ["序号", "任务", "类型", "牵头单位", "责任单位", "完成时限", "量化目标"], rows)
 
 
-def units(root: RootOpt = None, fmt: FormatOpt = ListFormat.table) -> None:
-    """列出单位及其所属分组、牵头的任务。
+def units(unit: UnitOpt = None, root: RootOpt = None, fmt: FormatOpt = ListFormat.table) -> None:
+    """列出单位及其所属分组、牵头的任务和编辑人员。
+
+    谁可以填报、审核某项任务：fazhi who 任务序号 --unit 单位。
 
     示例：fazhi units --format csv
+
+    示例：fazhi units --unit 科区
     """
     book = open_or_exit(root)
     plan = book.plan
     resp = book.responsibilities
     records = []
-    for unit in plan.units.values():
+    chosen = [resolve_unit(book, unit)] if unit else list(plan.units.values())
+    for unit in chosen:
         leads = [tid for tid in sorted(plan.tasks) if unit.id in resp[tid].lead]
         carries = book.tasks_of(unit.id)
         records.append(
@@ -92,6 +97,7 @@ def units(root: RootOpt = None, fmt: FormatOpt = ListFormat.table) -> None:
                 "groups": plan.directory.groups_of(unit.id),
                 "leads": leads,
                 "tasks": carries,
+                "editors": list(unit.editors),
             }
         )
     if fmt is ListFormat.json:
@@ -110,10 +116,11 @@ def units(root: RootOpt = None, fmt: FormatOpt = ListFormat.table) -> None:
             "、".join(plan.directory.groups[g].name for g in r["groups"]),
             "、".join(map(str, r["leads"])),
             len(r["tasks"]),
+            "、".join(r["editors"]) or "（未登记）",
         ]
         for r in records
     ]
-    print_table(f"单位（{len(rows)} 个）", ["编号", "简称", "全称", "别名", "级别", "所属分组", "牵头任务", "承担任务数"], rows)
+    print_table(f"单位（{len(rows)} 个）", ["编号", "简称", "全称", "别名", "级别", "所属分组", "牵头任务", "承担任务数", "编辑人员"], rows)
 
 
 def register(app: typer.Typer) -> None:

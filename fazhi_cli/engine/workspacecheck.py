@@ -11,7 +11,8 @@ from fazhi_cli.engine.rules import dated_places, entry_violations
 from fazhi_cli.models.ledger import Entry, EvidenceFile
 from fazhi_cli.models.plan import Task, Unit
 from fazhi_cli.engine.evidence import ACCEPTED, classify_text, file_problem
-from fazhi_cli.problems import Problem, Severity, error
+from fazhi_cli.engine.roles import roles_of
+from fazhi_cli.problems import Problem, Severity, error, warning
 
 
 def check_book(book: Book, today: dt.date, files=None, templates: set[str] | None = None) -> list[Problem]:
@@ -24,11 +25,29 @@ def check_book(book: Book, today: dt.date, files=None, templates: set[str] | Non
         problems += check_templates(book, templates)
     if plan is None:
         return problems
+    problems += check_roles(book)
     for stem, ledger_file in book.ledger_files.items():
         if ledger_file.model is None or stem not in book.ledgers:
             continue
         problems += check_ledger(book, ledger_file, today, files)
     return problems
+
+
+def check_roles(book: Book) -> list[Problem]:
+    """W305 once when no one is listed as an editor anywhere (every command then lets anyone do
+    anything); W306 when some are listed but a unit has none (no one can fill in its ledger)."""
+    roles = roles_of(book.plan)
+    units = book.files.units
+    if not roles.configured:
+        line, col = units.position(("office", "editors"))
+        return [warning(units.path, line, col, "W305", "data/units.yaml 未登记任何编辑人员（units[].editors、office.editors）：任何人都可以填报任何单位的台账并确认销号；登记后 fazhi 和 fazhi guard 按角色检查")]
+    missing = [u for u in book.plan.units_file.units if not roles.editors.get(u.id)]
+    if not missing:
+        return []
+    index = book.plan.units_file.units.index(missing[0])
+    line, col = units.position(("units", index, "id"))
+    names = "、".join(u.label for u in missing[:10]) + (f"等 {len(missing)} 个单位" if len(missing) > 10 else "")
+    return [warning(units.path, line, col, "W306", f"{names}未登记编辑人员（editors）：登记了角色后，没有人可以填报这些单位的台账")]
 
 
 def check_templates(book: Book, templates: set[str]) -> list[Problem]:

@@ -42,9 +42,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(HERE))
-import make_workspace  # noqa: E402
-
 MARKER = "<!-- end of generated results -->"
 
 BASELINE = r"""
@@ -118,17 +115,30 @@ def fazhi_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "fazhi_cli"]
 
 
+TIME = Path("/usr/bin/time")
+
+
 def run_once(argv: list[str], cwd: Path, env: dict) -> tuple[float, float, int, int, str]:
-    """Run one process to its end: (wall s, CPU s, peak RSS kB, exit code, stderr)."""
-    with open(os.devnull, "wb") as null, tempfile.TemporaryFile() as err:
+    """Run one process to its end: (wall s, CPU s, peak RSS kB, exit code, stderr).
+
+    Peak RSS is taken by GNU time when present: a child spawned straight from this process would
+    start its high-water mark at this process's own size (vfork + exec records the parent's), so
+    small commands would show the runner's memory, not theirs. Without it, os.wait4's rusage."""
+    with open(os.devnull, "wb") as null, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as report:
+        wrapped = [str(TIME), "-q", "-f", "%M %U %S", "-o", report.name, *argv] if TIME.exists() else argv
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=null, stderr=err)
+        proc = subprocess.Popen(wrapped, cwd=cwd, env=env, stdout=null, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         text = err.read().decode("utf-8", "replace")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode, text
+        rss, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+        if TIME.exists():
+            fields = report.read().split()
+            if len(fields) >= 3:
+                rss, cpu = int(fields[-3]), float(fields[-2]) + float(fields[-1])
+    return wall, cpu, rss, proc.returncode, text
 
 
 def compile_bytecode() -> None:
@@ -153,7 +163,9 @@ def workspace(cache: Path, units: int, tasks: int, seed: int, commits: int) -> P
     partial = Path(tempfile.mkdtemp(prefix=path.name + ".", dir=cache))
     shutil.rmtree(partial)
     print(f"  generating {units} units → {path}", flush=True)
-    make_workspace.make(partial, units, tasks, seed, commits)
+    # in a process of its own: this one stays small (see run_once)
+    subprocess.run([sys.executable, str(HERE / "make_workspace.py"), str(partial), "--units", str(units), "--tasks", str(tasks),
+                    "--seed", str(seed), "--commits", str(commits)], check=True, stdout=subprocess.DEVNULL)
     partial.rename(path)
     return path
 

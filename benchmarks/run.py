@@ -216,15 +216,29 @@ def profile(ws: Path, manifest: dict, out: Path, top: int) -> dict[str, str]:
         prof = out / f"{key.split()[0]}.prof"
         subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "fazhi_cli", *fill(args, manifest, out)],
                        cwd=ws, env=timed_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        found[key] = profile_text(prof, top)
+    return found
+
+
+def profile_text(prof: Path, top: int) -> str:
+    """The top functions of a cProfile file by cumulative time (fazhi's own only: the chain of
+    runpy/typer/click frames above them says nothing), then by own time (everything)."""
+    parts = []
+    for order, pattern in (("cumulative", "fazhi_cli"), ("tottime", None)):
         stream = io.StringIO()
         stats = pstats.Stats(str(prof), stream=stream)
-        stats.sort_stats("cumulative").print_stats(top)
+        stats.sort_stats(order)
+        if pattern:
+            stats.print_stats(pattern, top)
+        else:
+            stats.print_stats(top)
         lines = stream.getvalue().splitlines()
         start = next((i for i, line in enumerate(lines) if line.strip().startswith("ncalls")), 0)
-        body = [line.rstrip() for line in lines[start:] if line.strip()]
-        total = next((line.strip() for line in lines if "function calls" in line), "")
-        found[key] = total + "\n" + "\n".join(_short_path(line) for line in body)
-    return found
+        if not parts:
+            parts.append(next((line.strip() for line in lines if "function calls" in line), ""))
+        parts.append(f"by {order}:")
+        parts += [_short_path(line.rstrip()) for line in lines[start:] if line.strip()]
+    return "\n".join(parts)
 
 
 def _short_path(line: str) -> str:
@@ -414,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
                 previous[command.key] = (size, result.median)
                 print(f"  {command.label:48s} {result.median:8.3f} s  {statistics.median(result.cpu):7.2f} CPU s  {_mb(max(result.rss_kb)):>5s} MB  ({len(result.times)} runs)", flush=True)
             if options.profile == size:
-                profiles = profile(ws, manifest, out_dir, 25)
+                profiles = profile(ws, manifest, out_dir, 20)
     info["load_end"] = machine()["load"]
     shown = " ".join(argv if argv is not None else sys.argv[1:])
     text = markdown(info, {"argv": shown, "repeat": repeat, "budget": options.budget, "profile": options.profile}, workspaces, results, profiles)

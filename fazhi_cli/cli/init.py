@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fazhi_cli.cli.common import EXIT_PROBLEMS, RootOpt, UnitOpt, open_or_exit, or_exit, print_problems, resolve_unit, today
+from fazhi_cli.cli.common import EXIT_PROBLEMS, acting_identity, RootOpt, UnitOpt, open_or_exit, or_exit, print_problems, resolve_unit, today
 from fazhi_cli.cli.options import NoCommitOpt
 from fazhi_cli.core.initialize import init_ledgers
 from fazhi_cli.core.writes import CommitFailure
@@ -20,7 +20,7 @@ def init(unit: UnitOpt = None, root: RootOpt = None, no_commit: NoCommitOpt = Fa
     """
     book = open_or_exit(root)
     chosen = [resolve_unit(book, unit)] if unit else list(book.plan.units.values())
-    result = or_exit(init_ledgers, book, chosen, today=today(), commit=not no_commit)
+    result = or_exit(init_ledgers, book, chosen, today=today(), commit=not no_commit, who=acting_identity(book.ws.root))
     console, err = make_console(), make_console(stderr=True)
     for item in result.units:
         if item.problems:

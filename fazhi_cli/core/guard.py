@@ -144,7 +144,8 @@ def _judge_commits(repo: Repo, update: RefUpdate, candidates: list[tuple[str, st
         elif finding.code in NOTICES:
             verdict.notices.append(line)
     touched = {fc.path for c in commits for fc in c.ledgers} | {p for c in commits for p in c.other_paths}
-    verdict.refusals += _tip_problems(repo, update.new, touched, today)
+    said = {(f.path, f.rule) for f in findings if f.rule}  # a broken rule already refused as A007
+    verdict.refusals += _tip_problems(repo, update.new, touched, today, said)
 
 
 def _choose(candidates: list[tuple[str, str]], roles) -> str | None:
@@ -167,9 +168,10 @@ def _book(repo: Repo, revision: str):
         return None
 
 
-def _tip_problems(repo: Repo, revision: str, touched: set[str], today: dt.date) -> list[str]:
+def _tip_problems(repo: Repo, revision: str, touched: set[str], today: dt.date, said: set[tuple] = frozenset()) -> list[str]:
     """`check` of the pushed tip, for the files the push touched: the plan files, and each touched
-    ledger (its reading, and every entry against the rules and its evidence in the tree)."""
+    ledger (its reading, and every entry against the rules and its evidence in the tree). A rule
+    the audit already named for that file (`said`: (path, rule code)) is not repeated."""
     try:
         source = TreeSource.open(repo.cwd, revision, repo.prefix)
         book = load_book(source, with_ledgers=True)
@@ -190,7 +192,7 @@ def _tip_problems(repo: Repo, revision: str, touched: set[str], today: dt.date) 
         problems = [p for p in ledger_file.problems if p.is_error]
         if ledger_file.valid and stem in book.ledgers:
             problems += [p for p in check_ledger(book, ledger_file, today, facts) if p.is_error]
-        out += [f"G005 {p.as_text()}" for p in problems]
+        out += [f"G005 {p.as_text()}" for p in problems if (p.path, p.code) not in said]
     return out
 
 

@@ -14,6 +14,7 @@ from fazhi_cli.engine.deadlines import official_due
 from fazhi_cli.models.plan import Unit
 from fazhi_cli.problems import Problem, refusal
 from fazhi_cli.store.ledgeredit import EditRefused, Scope, WriteError, edit_ledger, entry_map
+from fazhi_cli.engine.roles import roles_of
 from fazhi_cli.store.safewrite import ABSENT, atomic_write, locked
 
 
@@ -58,9 +59,15 @@ def ledger_skeleton(book: Book, unit: Unit, task_ids: list[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def init_ledgers(book: Book, units: list[Unit], *, today: dt.date, commit: bool = True) -> InitResult:
+def init_ledgers(book: Book, units: list[Unit], *, today: dt.date, commit: bool = True, who: str | None = None) -> InitResult:
     """Bring each unit's ledger up to the tasks it carries; one commit for all that changed.
-    Raises Refusal when ledgers/ cannot be a folder of ledgers."""
+    Raises Refusal when ledgers/ cannot be a folder of ledgers, or when `who` may not set up one
+    of these ledgers (the office sets up any, a unit's editors their own)."""
+    roles = roles_of(book.plan)
+    denied = [u for u in units if not roles.may_create(who, u.id)]
+    if denied:
+        names = "、".join(u.label for u in denied[:5]) + (f"等 {len(denied)} 个单位" if len(denied) > 5 else "")
+        raise Refusal([refusal("R214", f"{who or '（未知身份）'} 不能为{names}建立台账：只有依法治市办的人员或该单位的编辑人员可以；请用 --unit 指定本单位")])
     folder = book.ws.ledgers_dir
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise Refusal([refusal("E014", "ledgers 不是目录（是文件或链接）；请改名或删除它，让 fazhi 建立 ledgers/ 目录", "ledgers")])

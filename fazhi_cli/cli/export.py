@@ -15,7 +15,9 @@ from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_csv, to_json
 from fazhi_cli.render.report_fields import (
     INVALID_COLUMNS,
+    HIDDEN_COLUMNS,
     LEDGER_COLUMNS,
+    NUMBER_FORMATS,
     UNIT_COLUMNS,
     invalid_table_row,
     ledger_table_row,
@@ -87,7 +89,11 @@ def export(
     from fazhi_cli.render.xlsx_writer import Sheet, build_xlsx  # openpyxl: only for xlsx
 
     def sheet(name, columns, rows):
-        return Sheet(name, [label for _, label, _ in columns], [[row[key] for key, _, _ in columns] for row in rows], tuple(w for _, _, w in columns))
+        return Sheet(
+            name, [label for _, label, _ in columns], [[row[key] for key, _, _ in columns] for row in rows],
+            tuple(w for _, _, w in columns), tuple(NUMBER_FORMATS.get(key) for key, _, _ in columns),
+            tuple(key in HIDDEN_COLUMNS for key, _, _ in columns),
+        )
 
     sheets = [sheet("台账", LEDGER_COLUMNS, records), sheet("汇总", UNIT_COLUMNS, [unit_table_row(u) for u in shown.units])]
     if invalid and scope != "unit":

@@ -625,28 +625,30 @@ def report_context(plan: Plan, f: ReportFacts) -> ReportContext:
 LEDGER_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("unit", "单位", 10),
     ("unit_id", "单位编号", 10),
-    ("task", "序号", 6),
-    ("title", "任务", 24),
-    ("role", "角色", 6),
-    ("kind", "任务类型", 10),
-    ("leader", PLAN_FIELD_LABELS["leader"], 10),
-    ("owner", PLAN_FIELD_LABELS["owner"], 10),
-    ("measures", PLAN_FIELD_LABELS["measures"], 30),
-    ("planned", PLAN_FIELD_LABELS["due"], 14),
-    ("due", "完成时限", 14),
-    ("due_source", "时限依据", 24),
-    ("state", "状态", 10),
-    ("done_date", "完成日期", 14),
-    ("overdue", "逾期", 6),
-    ("days_overdue", "逾期天数", 8),
-    ("due_soon", "临期", 6),
-    ("closed_late", "逾期完成", 8),
-    ("extension", "延期", 24),
-    ("target", "量化目标", 24),
-    ("notes", "工作进展", 40),
-    ("evidence", "佐证材料", 30),
-    ("reason", "未完成原因", 30),
+    ("task", "序号", 5),
+    ("title", "任务", 16),
+    ("role", "角色", 5),
+    ("kind", "任务类型", 8),
+    ("leader", PLAN_FIELD_LABELS["leader"], 8),
+    ("owner", PLAN_FIELD_LABELS["owner"], 8),
+    ("measures", PLAN_FIELD_LABELS["measures"], 18),
+    ("planned", PLAN_FIELD_LABELS["due"], 11),
+    ("due", "完成时限", 11),
+    ("due_source", "时限依据", 12),
+    ("state", "状态", 8),
+    ("done_date", "完成日期", 11),
+    ("overdue", "逾期", 5),
+    ("days_overdue", "逾期天数", 6),
+    ("due_soon", "临期", 5),
+    ("closed_late", "逾期完成", 6),
+    ("extension", "延期", 12),
+    ("target", "量化目标", 14),
+    ("notes", "工作进展", 24),
+    ("evidence", "佐证材料", 18),
+    ("reason", "未完成原因", 14),
 )
+# Kept in the sheet for sorting and scripts, hidden on screen and paper (unhide in Excel/WPS).
+HIDDEN_COLUMNS = frozenset({"unit_id", "kind"})
 UNIT_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("rank", "排名", 6),
     ("unit", "单位", 16),
@@ -663,6 +665,8 @@ UNIT_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("light_reason", "说明", 30),
 )
 INVALID_COLUMNS: tuple[tuple[str, str, int], ...] = (("unit", "单位", 16), ("path", "台账文件", 24), ("problems", "主要问题", 80))
+# Columns whose values are numbers, and the Excel number format they print with.
+NUMBER_FORMATS: dict[str, str] = {"task": "0", "days_overdue": "0", "rank": "0", "rate": "0.0%", "expected": "0.0%"}
 
 
 def ledger_table_row(r: ReportRow) -> dict:
@@ -675,7 +679,7 @@ def ledger_table_row(r: ReportRow) -> dict:
         "unit": r.unit_label, "unit_id": r.unit_id, "task": r.task_id, "title": r.title, "role": r.role_label,
         "kind": r.kind_label, "leader": r.leader, "owner": r.owner, "measures": r.measures, "planned": r.planned_cn,
         "due": r.due_cn, "due_source": r.due_source, "state": r.state_label, "done_date": r.done_date_cn,
-        "overdue": "是" if r.overdue else "", "days_overdue": r.days_overdue or "", "due_soon": "是" if r.due_soon else "",
+        "overdue": "是" if r.overdue else "", "days_overdue": r.days_overdue or None, "due_soon": "是" if r.due_soon else "",
         "closed_late": "是" if r.closed_late else "", "extension": extension, "target": r.target_summary,
         "notes": "\n".join(f"{p.date_cn}：{p.note}" for p in r.progress), "evidence": "\n".join(r.evidence), "reason": r.reason,
     }
@@ -685,7 +689,7 @@ def unit_table_row(u: UnitLine) -> dict:
     return {
         "rank": u.rank, "unit": u.label, "total": u.total, "closed": u.closed, "pending_review": u.pending_review,
         "in_progress": u.in_progress, "not_started": u.not_started, "overdue": u.overdue, "due_soon": u.due_soon,
-        "rate": u.rate_pct, "expected": u.expected_pct, "light": u.light_label, "light_reason": u.light_reason,
+        "rate": u.rate, "expected": u.expected, "light": u.light_label, "light_reason": u.light_reason,
     }
 
 

@@ -28,10 +28,14 @@ class Sheet:
     columns: Sequence[str]
     rows: Sequence[Sequence[object]]
     widths: Sequence[float] | None = None
+    formats: Sequence[str | None] | None = None  # per column: an Excel number format ("0.0%") or None
+    hidden: Sequence[bool] | None = None  # per column: hidden on screen and on paper
 
 
 def build_xlsx(sheets: list[Sheet], title: str = "") -> bytes:
-    """A workbook with one sheet per `Sheet`: bold frozen header row, filters, wrapped text."""
+    """A workbook with one sheet per `Sheet`: bold frozen header row, filters, wrapped text, and
+    ready to print — A4 landscape, fitted to the page width, the header row repeated on every
+    page, the title and 第 N 页 / 共 M 页 in the header and footer."""
     wb = Workbook()
     wb.remove(wb.active)
     wb.properties.title = clean_text(title)
@@ -46,20 +50,41 @@ def build_xlsx(sheets: list[Sheet], title: str = "") -> bytes:
             cell.font = Font(name=FONT, bold=True)
             cell.fill = PatternFill("solid", fgColor="F2F2F2")
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        formats = list(sheet.formats or [])
         for r, values in enumerate(sheet.rows, start=2):
             for col, value in enumerate(values, start=1):
                 cell = ws.cell(row=r, column=col)
                 _set(cell, value)
                 cell.font = Font(name=FONT)
                 cell.alignment = Alignment(vertical="top", wrap_text=True)
+                if col <= len(formats) and formats[col - 1] and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    cell.number_format = formats[col - 1]
         for col, width in enumerate(sheet.widths or [], start=1):
             ws.column_dimensions[get_column_letter(col)].width = width
+        for col, hide in enumerate(sheet.hidden or [], start=1):
+            ws.column_dimensions[get_column_letter(col)].hidden = bool(hide)
         ws.freeze_panes = "A2"
+        _print_setup(ws, clean_text(title) or clean_text(sheet.title))
         if sheet.columns:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}{max(1, len(sheet.rows) + 1)}"
     buffer = io.BytesIO()
     wb.save(buffer)
     return fixed_zip(buffer.getvalue())
+
+
+def _print_setup(ws, heading: str) -> None:
+    """A4 landscape, one page wide (as many pages down as it takes), header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddHeader.center.text = heading.replace("&", "&&")
+    ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
 
 
 def _set(cell, value: object) -> None:

@@ -293,6 +293,19 @@ def test_status_everyone_summary(ws, cli, kerqin):
     assert csv_out.splitlines()[0].startswith("unit,unit_name,total")
 
 
+def test_status_csv_has_one_flat_column_per_target(ws, cli, kerqin):
+    assert cli("record", "2", "--root", ws, "--unit", "kerqin", "--target", "study", "--date", "2020-03-12").exit_code == 0
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(cli("status", "--root", ws, "--unit", "kerqin", "--as-of", "2020-08-06", "--format", "csv").stdout)))
+    assert "target" not in rows[0] and "{" not in "".join(v or "" for r in rows for v in r.values())
+    task2 = next(r for r in rows if r["task"] == "2")
+    assert task2["target:study"] == "1.0" and task2["target:lecture"] == "0.0" and task2["target_met"] == "false"
+    assert "中心组学法 1/4次" in task2["target_summary"]
+    assert next(r for r in rows if r["task"] == "7")["target:study"] == ""  # a task without that target
+
+
 def test_status_with_a_broken_ledger_warns_and_goes_on(ws, cli):
     (ws / "ledgers" / "kerqin.yaml").write_text("unit: kerqin\ntasks: [\n", encoding="utf-8")
     result = cli("status", "--root", ws, "--as-of", "2020-08-06")

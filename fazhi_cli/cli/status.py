@@ -10,7 +10,7 @@ from fazhi_cli.cli.common import AsOfOpt, FormatOpt, ListFormat, RootOpt, UnitOp
 from fazhi_cli.engine.status import status_rows, summarize
 from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_csv, to_json
-from fazhi_cli.render.status_view import ROW_COLUMNS, as_of_title, print_rows_by_unit, print_summaries, print_unit_rows
+from fazhi_cli.render.status_view import flat_rows, as_of_title, print_rows_by_unit, print_summaries, print_unit_rows
 
 
 def status(
@@ -63,7 +63,11 @@ def status(
         if fmt is ListFormat.json:
             typer.echo(to_json(records), nl=False)
         else:
-            typer.echo(to_csv(records, None if summary_mode else ROW_COLUMNS), nl=False)
+            if summary_mode:
+                typer.echo(to_csv(records), nl=False)
+            else:
+                flat, columns = flat_rows(records)
+                typer.echo(to_csv(flat, columns), nl=False)
         return
     if summary_mode:
         print_summaries(title, summarize(view.plan, rows, day), invalid)

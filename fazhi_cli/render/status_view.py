@@ -13,6 +13,27 @@ ROW_COLUMNS = [
 ]
 
 
+def flat_rows(records: list[dict]) -> tuple[list[dict], list[str]]:
+    """Status records for CSV: the nested `target` becomes flat columns — `target_met`,
+    `target_summary`, and one `target:<key>` column per quantified target holding its actual value."""
+    keys: list[str] = []
+    out = []
+    for record in records:
+        flat = {k: v for k, v in record.items() if k != "target"}
+        target = record.get("target") or {}
+        if target:
+            flat["target_met"] = target.get("met")
+            flat["target_summary"] = target.get("summary")
+            for item in target.get("items", []):
+                column = f"target:{item['key']}"
+                flat[column] = item.get("actual")
+                if column not in keys:
+                    keys.append(column)
+        out.append(flat)
+    columns = [c for c in ROW_COLUMNS if c != "target"] + ["target_met", "target_summary"] + keys
+    return out, columns
+
+
 def flag_label(row: Row) -> str:
     """逾期N天 / 逾期完成 / 临期, or empty."""
     if row.overdue:

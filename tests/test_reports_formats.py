@@ -113,6 +113,20 @@ def test_docx_is_a4_with_real_tables_chinese_fonts_and_repeated_headers(small, c
     footer = "".join(p.text for p in section.footer.paragraphs)
     assert "截至2020年8月6日" in footer and "第" in footer
     assert document.core_properties.title == "月通报"
+    theme = document.settings.element.find(qn("w:themeFontLang"))
+    assert theme.get(qn("w:eastAsia")) == "zh-CN"  # not python-docx's ja-JP: Chinese glyph forms
+
+
+def test_documents_name_evidence_files_not_their_paths(ws, cli):
+    folder = ws / "evidence" / "kerqin" / "2020"
+    folder.mkdir(parents=True)
+    (folder / "述职报告.docx").write_bytes(b"PK fake")
+    assert cli("close", "20", "--root", ws, "--unit", "kerqin", "--date", "2020-07-10", "--evidence", "evidence/kerqin/2020/述职报告.docx").exit_code == 0
+    assert cli("confirm", "20", "--root", ws, "--unit", "kerqin", "--date", "2020-07-11").exit_code == 0
+    report = cli("report", "0805", "--root", ws, "--unit", "kerqin", "--as-of", AS_OF, "-f", "md", "-o", "-").stdout
+    assert "述职报告.docx" in report and "evidence/kerqin/" not in report
+    export = cli("export", "--root", ws, "--unit", "kerqin", "--as-of", AS_OF, "-f", "csv").stdout
+    assert "evidence/kerqin/2020/述职报告.docx" in export  # the ledger table keeps where the file is
 
 
 def test_the_same_data_gives_the_same_bytes(small, cli, tmp_path):

@@ -104,6 +104,7 @@ class _Writer:
         lang.set(qn("w:val"), "en-US")
         lang.set(qn("w:eastAsia"), "zh-CN")
         normal.element.get_or_add_rPr().append(lang)
+        _chinese_theme_language(doc)
         normal.paragraph_format.space_before = Pt(0)
         normal.paragraph_format.space_after = Pt(0)
         for name in ("Footer", "Header"):
@@ -310,6 +311,18 @@ def fixed_zip(data: bytes) -> bytes:
             info.external_attr = 0o644 << 16
             target.writestr(info, source.read(item.filename))
     return out.getvalue()
+
+
+def _chinese_theme_language(doc) -> None:
+    """The document's East Asian theme language is zh-CN (python-docx's template says ja-JP, which
+    makes LibreOffice and Word pick Japanese glyph forms for shared characters)."""
+    settings = doc.settings.element
+    found = settings.find(qn("w:themeFontLang"))
+    if found is None:
+        found = OxmlElement("w:themeFontLang")
+        settings.append(found)
+    found.set(qn("w:val"), "en-US")
+    found.set(qn("w:eastAsia"), "zh-CN")
 
 
 def _set_fonts(rpr, east_asia: str) -> None:

@@ -9,6 +9,7 @@ report --format json` prints them. Which row goes where is decided by the engine
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import PurePosixPath
 from dataclasses import asdict, dataclass, field
 
 from fazhi_cli.book.plan import Plan
@@ -147,7 +148,8 @@ class ReportRow:
     targets: list[TargetLine]
     target_summary: str
     targets_met: bool | None
-    evidence: list[str]
+    evidence: list[str]  # as a document names it (evidence_name)
+    evidence_paths: list[str]  # as recorded: workspace paths, document numbers, URLs
     evidence_text: str
     progress: list[ProgressLine]
     history: list[ProgressLine]  # progress notes and counted/measured records, by date (全年记录)
@@ -348,7 +350,15 @@ def target_text(t: TargetProgress) -> str:
 
 
 def _evidence(item) -> str:
-    return item.path if hasattr(item, "path") else str(item)
+    return evidence_name(item.path if hasattr(item, "path") else str(item))
+
+
+def evidence_name(label: str) -> str:
+    """How a document names a piece of evidence: a file by its name (述职报告.docx, not
+    evidence/kerqin/2020/述职报告.docx); a document number or a URL as written."""
+    if label.startswith("evidence/") and "/" in label[len("evidence/"):]:
+        return PurePosixPath(label).name
+    return label
 
 
 def report_row(plan: Plan, facts: RowFacts) -> ReportRow:
@@ -378,7 +388,7 @@ def report_row(plan: Plan, facts: RowFacts) -> ReportRow:
     reason = f"{REASON_LABELS[facts.reason[0]]}：{clean_text(facts.reason[1])}" if facts.reason else ""
     done = facts.next_date is None
     missing = [PLAN_FIELD_LABELS[name] for name in facts.plan_missing]
-    evidence = [clean_text(e) for e in row.evidence]
+    evidence = [clean_text(evidence_name(e)) for e in row.evidence]
     return ReportRow(
         task_id=row.task.id,
         title=clean_text(row.task.title),
@@ -422,6 +432,7 @@ def report_row(plan: Plan, facts: RowFacts) -> ReportRow:
         target_summary="；".join(target_text(t) for t in row.targets),
         targets_met=row.targets_met,
         evidence=evidence,
+        evidence_paths=[clean_text(e) for e in row.evidence],
         evidence_text=join(evidence),
         progress=progress,
         history=history,
@@ -549,7 +560,7 @@ def event_line(plan: Plan, e: WeekEvent) -> EventLine:
         date=e.day.isoformat(), date_cn=cn_date(e.day), unit_id=e.unit_id, unit_label=plan.units[e.unit_id].label,
         task_id=e.task_id, title=clean_text(plan.tasks[e.task_id].title), kind=e.kind.value, action=EVENT_LABELS[e.kind],
         by=clean_text(e.by), note=clean_text(e.note), new_due_cn=cn_date(e.new_due),
-        evidence=[clean_text(x) for x in e.evidence], state_after=STATE_LABELS[e.state_after],
+        evidence=[clean_text(evidence_name(x)) for x in e.evidence], state_after=STATE_LABELS[e.state_after],
     )
 
 
@@ -681,7 +692,7 @@ def ledger_table_row(r: ReportRow) -> dict:
         "due": r.due_cn, "due_source": r.due_source, "state": r.state_label, "done_date": r.done_date_cn,
         "overdue": "是" if r.overdue else "", "days_overdue": r.days_overdue or None, "due_soon": "是" if r.due_soon else "",
         "closed_late": "是" if r.closed_late else "", "extension": extension, "target": r.target_summary,
-        "notes": "\n".join(f"{p.date_cn}：{p.note}" for p in r.progress), "evidence": "\n".join(r.evidence), "reason": r.reason,
+        "notes": "\n".join(f"{p.date_cn}：{p.note}" for p in r.progress), "evidence": "\n".join(r.evidence_paths), "reason": r.reason,
     }
 
 

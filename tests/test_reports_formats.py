@@ -334,3 +334,31 @@ def test_export_default_xlsx_path(small, cli):
     result = cli("export", "--root", small, "--as-of", AS_OF)
     assert result.exit_code == 0
     assert (small / "reports" / "ledger-2020-08-06.xlsx").is_file()
+
+
+# --- 主送, 落款 and the issue line ----------------------------------------------------------------
+
+
+def _md(cli, root, *args) -> str:
+    result = cli("report", *args, "--root", root, "--as-of", AS_OF, "-f", "md", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_each_sender_signs_and_addresses_its_report(ws, cli):
+    settings = ws / "data" / "settings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "document_prefix: 通依法办\n", encoding="utf-8")
+    assert cli("init", "--root", ws).exit_code == 0
+    unit = _md(cli, ws, "0805", "--unit", "kerqin")
+    assert "市委全面依法治市委员会办公室(市司法局)：" in unit and "科尔沁区<br>2020年8月6日" in unit and "通依法办" not in unit
+    own = _md(cli, ws, "0805", "--unit", "yifaban")  # the office's own report is not sent to itself
+    assert "\n市委全面依法治市委员会：" in own and "(市司法局)：" not in own
+    city = _md(cli, ws, "0805")
+    assert city.index("通依法办〔2020〕") < city.index("# 全市") < city.index("市委全面依法治市委员会：")
+    assert "中共通辽市委全面依法治市委员会办公室<br>2020年8月6日" in city
+    lead = _md(cli, ws, "0805", "--lead", "司法局")
+    assert "司法局" in lead.split("<br>2020年8月6日")[0].splitlines()[-1]
+    monthly = _md(cli, ws, "monthly")
+    assert monthly.index("2020年第8期") < monthly.index("# 关于2020年度") and "各地、各单位：" not in monthly.split("#")[0]
+    weekly = _md(cli, ws, "weekly")
+    assert f"2020年第{__import__('datetime').date(2020, 8, 6).isocalendar()[1]}期" in weekly

@@ -229,6 +229,12 @@ class Settings(Strict):
         DOCUMENT_NUMBER,
         description="文号的格式（正则表达式）：发文机关代字 + 〔年份〕或[年份] + 序号 + 号，如 通司发〔2020〕12号",
     )
+    office_reports_to: str = Field(
+        "市委全面依法治市委员会", description="依法治市办自己的报告（全市汇总、本单位报告）主送谁"
+    )
+    document_prefix: str | None = Field(
+        None, description="依法治市办发文的机关代字（如 通依法办）：全市报告标题上方印“通依法办〔2020〕  号”，号数留待填写"
+    )
     shared_evidence: list[str] = Field(
         default_factory=list, description="各单位都可引用的佐证材料目录（如 evidence/shared），默认只能引用本单位的 evidence/单位编号/"
     )

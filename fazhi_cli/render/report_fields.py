@@ -69,6 +69,8 @@ class Meta:
     revision: str  # git revision of the data ('' when not under git)
     generator: str  # "fazhi 0.1.0"
     footer: str  # 截至2020年8月6日 · 数据版本 abc1234 · fazhi 生成
+    sender: str = ""  # 落款: the unit, the lead unit, or the office for the city-wide reports
+    issue: str = ""  # the line above the title: 2020年第8期 (recurring), 通依法办〔2020〕  号, or ''
 
 
 @dataclass(frozen=True)
@@ -571,18 +573,42 @@ def footer(as_of: dt.date, revision: str, generator: str) -> str:
     return f"截至{cn_date(as_of)}" + (f" · 数据版本 {revision}" if revision else "") + f" · {generator} 生成"
 
 
+def addressing(plan: Plan, f: ReportFacts, office) -> tuple[str, str, str]:
+    """(落款, 主送, the 期号/文号 line) of a report. A unit or a lead unit signs its own and sends it to
+    whom the plan says; the office signs the city-wide ones and sends its own to whom settings say
+    (never to itself); a recurring bulletin carries its issue number, 第N期 (the month of a 月通报,
+    the week of the year of a 周调度)."""
+    spec, settings = f.spec, plan.settings
+    own = f.unit is not None and f.unit.id == plan.office_unit_id
+    if f.unit is not None:
+        sender = f.unit.name
+        to = settings.office_reports_to if own else spec.to
+    else:
+        sender = office.name if office else ""
+        to = spec.to if spec.recurring else settings.office_reports_to
+    if spec.recurring:
+        number = f.as_of.month if spec.kind.name == "bulletin" else f.as_of.isocalendar()[1]
+        issue = f"{f.as_of.year}年第{number}期"
+    elif f.unit is None and settings.document_prefix:
+        issue = f"{settings.document_prefix}〔{plan.year}〕　　号"
+    else:
+        issue = ""
+    return sender, to or "", issue
+
+
 def report_context(plan: Plan, f: ReportFacts) -> ReportContext:
     """The template context of a report's facts."""
     spec, as_of = f.spec, f.as_of
     since = f.week.since if f.week else None
     office = plan.units.get(plan.office_unit_id or "")
+    sender, to, issue = addressing(plan, f, office)
     meta = Meta(
         kind=spec.kind.name, scope=f.scope, submission_id=spec.id, submission_name=spec.name, title=clean_text(spec.title),
-        due=cn_date(spec.due), submitter=clean_text(spec.submitter), to=clean_text(spec.to), source=clean_text(spec.source),
+        due=cn_date(spec.due), submitter=clean_text(spec.submitter), to=clean_text(to), source=clean_text(spec.source),
         plan_title=clean_text(plan.phases.title), year=plan.year, office=office.name if office else "",
         as_of=as_of.isoformat(), as_of_cn=cn_date(as_of), since=since.isoformat() if since else "",
         since_cn=cn_date(since), month=as_of.month, revision=f.revision, generator=f.generator,
-        footer=footer(as_of, f.revision, f.generator),
+        footer=footer(as_of, f.revision, f.generator), sender=clean_text(sender), issue=clean_text(issue),
     )
     unit = UnitInfo(f.unit.id, f.unit.name, f.unit.label, LEVEL_LABELS[f.unit.level]) if f.unit else None
     rows = [report_row(plan, r) for r in f.rows]

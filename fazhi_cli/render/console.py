@@ -1,4 +1,7 @@
-"""Terminal output: colour only on a terminal and never when NO_COLOR is set; plain text for pipes."""
+"""Terminal output: colour only on a terminal and never when NO_COLOR is set; plain text for pipes.
+The width is COLUMNS when it is set — on a terminal and in a pipe alike, so `fazhi status | less`
+with COLUMNS=100 gives tables 100 columns wide, long cells wrapped — else the terminal's, and 240
+for a pipe."""
 
 from __future__ import annotations
 
@@ -8,18 +11,28 @@ import sys
 from rich.console import Console
 
 
+def columns() -> int | None:
+    """COLUMNS, when set to a usable width."""
+    try:
+        value = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return None
+    return value if value >= 20 else None
+
+
 def make_console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     is_tty = hasattr(stream, "isatty") and stream.isatty()
     no_color = bool(os.environ.get("NO_COLOR"))
+    width = columns()
     return Console(
         file=stream,
         force_terminal=is_tty,
         no_color=no_color or not is_tty,
         highlight=False,
         emoji=False,
-        soft_wrap=not is_tty,
-        width=None if is_tty else 240,
+        soft_wrap=not is_tty and width is None,
+        width=width or (None if is_tty else 240),
     )
 
 

@@ -22,3 +22,35 @@ def test_tables_fit_columns_when_piped(tmp_path, cli):
         assert widest(narrow.stdout) <= 100, args
     wide = cli("history", "--unit", "kerqin", "--root", ws, env={"COLUMNS": ""})
     assert widest(wide.stdout) > 100  # a pipe without COLUMNS: one line per row
+
+
+def test_the_readme_field_table_matches_the_json(tmp_path, cli):
+    """README's "JSON and CSV for scripts" table lists exactly the fields each command gives."""
+    import json
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### JSON and CSV for scripts", 1)[1].split("\n### ", 1)[0]
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([^`]+)`[^|]*\| [^|]+ \| ([^|]+) \|$", table, re.M)}
+
+    def listed(name: str) -> set[str]:
+        text = re.sub(r"\([^)]*\)", "", rows[name])
+        return {w.strip() for w in text.replace("the `status --unit` fields, plus", "").split(",") if w.strip()}
+
+    ws = new_workspace_repo(tmp_path / "ws")
+    assert cli("init", "--root", ws, "--unit", "kerqin").exit_code == 0
+    assert cli("close", "20", "--root", ws, "--unit", "kerqin", "--evidence", "通政发〔2020〕9号", "--date", "2020-07-20").exit_code == 0
+
+    def keys(*args: str) -> set[str]:
+        data = json.loads(cli(*args, "--root", ws, "--format", "json").stdout)
+        return set((data[0] if isinstance(data, list) else data).keys())
+
+    unit_rows = keys("status", "--unit", "kerqin", "--as-of", "2020-08-06")
+    assert unit_rows == listed("status --unit/--lead")
+    assert keys("status", "--as-of", "2020-08-06") == listed("status")
+    assert keys("check") == listed("check")
+    assert keys("tasks") == listed("tasks")
+    assert keys("units") == listed("units")
+    assert keys("export", "--unit", "kerqin", "--as-of", "2020-08-06") == unit_rows | listed("export -f json")
+    assert keys("history", "--unit", "kerqin") == listed("history")

@@ -5,7 +5,7 @@ UTF-8 subject and body, the .docx notice attached)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from fazhi_cli.book.plan import Plan
@@ -39,6 +39,7 @@ class ItemLine:
 @dataclass(frozen=True)
 class NoticeView:
     addressee: str
+    closing: str  # the request that ends the notice
     name: str  # 主送: the unit's full name, or 依法治市办
     label: str
     recipients: list[str]  # e-mail addresses among the identities
@@ -88,7 +89,7 @@ def office_name(plan: Plan) -> str:
 
 def addressee_name(plan: Plan, addressee: str) -> tuple[str, str]:
     if addressee == OFFICE:
-        return office_name(plan) + "（审核人员）", "依法治市办"
+        return "依法治市办审核人员", "依法治市办"
     unit = plan.units[addressee]
     return unit.name, unit.label
 
@@ -116,12 +117,13 @@ def item_line(plan: Plan, item: Item) -> ItemLine:
 def notice_view(plan: Plan, n: Notice) -> NoticeView:
     name, label = addressee_name(plan, n.addressee)
     lines = lambda kind: [item_line(plan, i) for i in n.of(kind)]  # noqa: E731
-    return NoticeView(
-        addressee=n.addressee, name=name, label=label, recipients=[i for i in n.recipients if is_email(i)],
+    view = NoticeView(
+        addressee=n.addressee, closing="", name=name, label=label, recipients=[i for i in n.recipients if is_email(i)],
         identities=list(n.recipients), overdue=lines(ItemKind.OVERDUE), due=lines(ItemKind.DUE),
         own_extensions=lines(ItemKind.OWN_EXTENSION), reviews=lines(ItemKind.REVIEW), extensions=lines(ItemKind.EXTENSION),
         count=len(n.items),
     )
+    return replace(view, closing=closing(view))
 
 
 def remind_context(plan: Plan, r: Reminders, *, revision: str = "", generator: str = "fazhi") -> RemindContext:
@@ -168,8 +170,17 @@ def notice_text(meta: RemindMeta, n: NoticeView) -> str:
         number += 1
         out += ["", _renumber(heading, number)]
         out += [_line(i, with_unit=attr in ("reviews", "extensions")) for i in items]
-    out += ["", "已完成的事项请及时在台账中申请销号并附佐证材料；确需延期的，请在时限前提出延期申请。", "", meta.office, meta.as_of_cn]
+    out += ["", closing(n), "", meta.office, meta.as_of_cn]
     return "\n".join(out) + "\n"
+
+
+def closing(n: NoticeView) -> str:
+    parts = []
+    if n.overdue or n.due or n.own_extensions:
+        parts.append("已完成的事项请及时在台账中申请销号并附佐证材料；确需延期的，请在时限前提出延期申请。")
+    if n.reviews or n.extensions:
+        parts.append("待审核的销号申请和延期申请请及时审核（fazhi confirm / reject，fazhi extend approve / refuse）。")
+    return "".join(parts)
 
 
 _CN_NUMBERS = "一二三四五六七八九十"

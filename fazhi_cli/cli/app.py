@@ -9,7 +9,7 @@ import typer
 from fazhi_cli import __version__
 from fazhi_cli.store import interrupts
 from fazhi_cli.cli.usage import explain, hint, is_help_request, is_usage_error
-from fazhi_cli.cli import audit, check, closeout, codeowners, extend, fix_encoding, guard, history, init, listing, progress, schema, status, who, workplan, report, export
+from fazhi_cli.cli import audit, check, closeout, codeowners, extend, fix_encoding, guard, history, init, listing, progress, schema, status, who, workplan, report, export, remind
 
 EXIT_INTERRUPTED = 130
 
@@ -37,7 +37,7 @@ def _root(
     """法治政府建设工作台账。"""
 
 
-for module in (check, listing, status, init, workplan, progress, closeout, extend, schema, fix_encoding, history, audit, codeowners, guard, who, report, export):
+for module in (check, listing, status, init, workplan, progress, closeout, extend, schema, fix_encoding, history, audit, codeowners, guard, who, report, export, remind):
     module.register(app)
 
 

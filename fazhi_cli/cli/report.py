@@ -67,6 +67,9 @@ def report(
     since: Annotated[
         Optional[str], typer.Option("--since", help="周调度：从哪天之后算起（YYYY-MM-DD，默认 --as-of 前7天）", show_default=False)
     ] = None,
+    quarter: Annotated[
+        Optional[int], typer.Option("--quarter", help="季通报：第几季度（1–4），按该季度末统计并与上季度末比较（代替 --as-of）", show_default=False)
+    ] = None,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="docx（Word/WPS）、html（可打印）、md（Markdown）、json（模板数据）")] = ReportFormat.docx,
     output: OutputOpt = None,
     force: ForceOpt = False,
@@ -89,7 +92,10 @@ def report(
     if unit and lead:
         fail("--unit 和 --lead 只能选一个")
     live = open_or_exit(root)
-    day = view_day(live, as_of)
+    if quarter is not None:
+        day = _quarter_day(live, quarter, as_of, submission)
+    else:
+        day = view_day(live, as_of)
     since_day = parse_date(since, "--since", default_today=False)
     if since_day is not None and since_day >= day:
         fail(f"--since {since_day.isoformat()} 应早于统计日期 {day.isoformat()}")
@@ -181,6 +187,20 @@ def _run(
     if not to_stdout(target):
         typer.echo(f"已生成：{shown}")
     err.print(f"{who} · {spec.title} · {context.meta.footer}", markup=False)
+
+
+def _quarter_day(book: Book, quarter: int, as_of: str | None, submission: str) -> dt.date:
+    """`--quarter N`: the last day of quarter N of the plan's year (季通报 only)."""
+    from fazhi_cli.engine.periods import quarter_end
+
+    spec, _ = find_report(book.plan, submission)
+    if spec is None or spec.kind.compare != "quarter":
+        fail("--quarter 只用于季通报（fazhi report quarterly --quarter 2）")
+    if as_of:
+        fail("--quarter 和 --as-of 只能选一个：--quarter N 按第N季度末统计")
+    if quarter not in (1, 2, 3, 4):
+        fail(f"--quarter 应为 1–4，不是 {quarter}")
+    return quarter_end(book.plan.year, quarter)
 
 
 def default_name(spec: ReportSpec, scope: str, unit: Unit | None, day: dt.date, fmt: str) -> str:

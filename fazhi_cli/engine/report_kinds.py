@@ -22,6 +22,7 @@ class ReportKind:
     scopes: tuple[str, ...]  # unit | lead | office
     period: bool  # covers (since, as_of] (周调度), not just a day
     default_days: int = 7  # period: default length in days
+    compare: str | None = None  # quarter | month: also what changed since the previous period's end
 
 
 KINDS: dict[str, ReportKind] = {
@@ -31,7 +32,8 @@ KINDS: dict[str, ReportKind] = {
         ReportKind("self-check", ("自查报告", "自查"), SCOPES, False),
         ReportKind("completion", ("完成情况报告", "任务完成情况报告", "完成情况"), SCOPES, False),
         ReportKind("summary", ("年度总结", "年度报告", "总结"), SCOPES, False),
-        ReportKind("bulletin", ("月通报", "通报"), ("lead", "office"), False),
+        ReportKind("bulletin", ("月通报", "通报"), ("lead", "office"), False, compare="month"),
+        ReportKind("quarterly", ("季通报", "季度通报"), ("lead", "office"), False, compare="quarter"),
         ReportKind("weekly", ("周调度", "调度"), ("lead", "office"), True),
     )
 }

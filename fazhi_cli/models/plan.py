@@ -7,7 +7,7 @@ from enum import Enum
 
 from pydantic import Field, field_validator, model_validator
 
-from fazhi_cli.models.common import Date, Identity, NonEmpty, SafeId, Strict
+from fazhi_cli.models.common import EMAIL, Date, Identity, NonEmpty, SafeId, Strict
 
 
 class Level(str, Enum):
@@ -211,6 +211,23 @@ class TrafficLight(Strict):
 DOCUMENT_NUMBER = r"^[\u4e00-\u9fff]{1,30}[〔\[［【][12]\d{3}[〕\]］】]第?\d{1,6}号$"
 
 
+class Smtp(Strict):
+    """The mail server `fazhi remind --send` sends through. The user name and password are never
+    kept in the repository: they come from FAZHI_SMTP_USER and FAZHI_SMTP_PASSWORD."""
+
+    host: NonEmpty = Field(description="SMTP 服务器地址，如 smtp.example.gov.cn")
+    port: int = Field(587, ge=1, le=65535, description="SMTP 端口（STARTTLS 一般为 587，不加密为 25）")
+    starttls: bool = Field(True, description="连接后用 STARTTLS 加密")
+    sender: NonEmpty = Field(alias="from", description="发件人地址，如 yfzsb@example.gov.cn")
+
+    @field_validator("sender")
+    @classmethod
+    def _is_address(cls, value: str) -> str:
+        if not EMAIL.fullmatch(value.strip()):
+            raise ValueError(f"发件人“{value}”不是有效的邮箱地址")
+        return value.strip()
+
+
 class ReviewBy(str, Enum):
     LEAD = "lead"
     OFFICE = "office"
@@ -225,6 +242,11 @@ class Settings(Strict):
     git_commit: bool = Field(True, description="在 git 工作区中每次修改自动提交")
     backfill_days: int = Field(7, ge=0, description="审计：提交日期晚于记录日期超过此天数视为补录")
     traffic_light: TrafficLight = Field(default_factory=TrafficLight)
+    remind_before: list[int] = Field(
+        default_factory=lambda: [7, 3], description="催办：距完成时限还有这些天数时提醒（每个天数提醒一次），如 [7, 3]"
+    )
+    remind_overdue_every: int = Field(1, ge=1, le=366, description="催办：逾期后每隔多少天提醒一次（1 表示每天）")
+    smtp: Smtp | None = Field(None, description="催办邮件的发送服务器（fazhi remind --send）；用户名、密码取自环境变量 FAZHI_SMTP_USER、FAZHI_SMTP_PASSWORD")
     document_number: str = Field(
         DOCUMENT_NUMBER,
         description="文号的格式（正则表达式）：发文机关代字 + 〔年份〕或[年份] + 序号 + 号，如 通司发〔2020〕12号",
@@ -238,6 +260,13 @@ class Settings(Strict):
     shared_evidence: list[str] = Field(
         default_factory=list, description="各单位都可引用的佐证材料目录（如 evidence/shared），默认只能引用本单位的 evidence/单位编号/"
     )
+
+    @field_validator("remind_before")
+    @classmethod
+    def _windows(cls, value: list[int]) -> list[int]:
+        if any(d < 0 or d > 90 for d in value):
+            raise ValueError("催办提醒天数应在 0 到 90 之间")
+        return sorted(set(value), reverse=True)
 
     @field_validator("document_number")
     @classmethod

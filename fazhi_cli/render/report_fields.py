@@ -23,6 +23,7 @@ from fazhi_cli.engine.report_context import (
     ReportFacts,
     RowFacts,
 )
+from fazhi_cli.engine.periods import PeriodChange
 from fazhi_cli.engine.state import STATE_LABELS, State, TargetProgress
 from fazhi_cli.engine.weekly import EVENT_LABELS, WeekEvent
 from fazhi_cli.models.ledger import ACTION_LABELS, Decision, WorkPlan
@@ -301,6 +302,42 @@ class EventLine:
     state_after: str  # 待审核销号 …: the item's state at the end of that day
 
 
+@dataclass(frozen=True)
+class MoveLine:
+    """One unit's rank and light at the previous period's end and now (季通报, 月通报)."""
+
+    unit_id: str
+    label: str
+    rank_before: int
+    rank_now: int
+    moved: int  # places gained (+) or lost (−)
+    move_text: str  # 上升2位 / 下降1位 / 持平
+    light_before: str  # 红 / 黄 / 绿
+    light_now: str
+    rate_before_pct: str
+    rate_now_pct: str
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """What changed since the end of the previous quarter or month."""
+
+    every: str  # quarter | month
+    period_label: str  # 上季度 / 上月
+    since: str
+    since_cn: str
+    quarter: int  # the as-of day's quarter (1–4)
+    moves: list[MoveLine]
+    risers: list[MoveLine]  # moved up, most first
+    fallers: list[MoveLine]  # moved down, most first
+    light_changes: list[MoveLine]
+    newly_overdue: list[ReportRow]
+    newly_closed: list[ReportRow]
+    rate_before_pct: str
+    overdue_before: int
+    closed_before: int
+
+
 @dataclass
 class ReportContext:
     """Everything a report template receives (see docs/reports.md)."""
@@ -339,6 +376,7 @@ class ReportContext:
     events: list[EventLine] = field(default_factory=list)  # weekly: every event of the week
     event_items: int = 0  # weekly: distinct (unit, task) items the events concern
     new_overdue: list[ReportRow] = field(default_factory=list)
+    change: ChangeView | None = None  # 季通报, 月通报: since the previous period's end
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -653,6 +691,31 @@ def report_context(plan: Plan, f: ReportFacts) -> ReportContext:
         events=events,
         event_items=len({(e.unit_id, e.task_id) for e in events}),
         new_overdue=[by_key[k] for k in f.week.new_overdue] if f.week else [],
+        change=change_view(plan, f.change, by_key, as_of) if f.change else None,
+    )
+
+
+def _move_text(moved: int) -> str:
+    return f"上升{moved}位" if moved > 0 else f"下降{-moved}位" if moved < 0 else "持平"
+
+
+def change_view(plan: Plan, c: PeriodChange, by_key: dict, as_of: dt.date) -> ChangeView:
+    moves = [
+        MoveLine(
+            m.unit_id, plan.units[m.unit_id].label, m.rank_before, m.rank_now, m.moved, _move_text(m.moved),
+            LIGHT_LABELS[m.light_before], LIGHT_LABELS[m.light_now], pct(m.rate_before), pct(m.rate_now),
+        )
+        for m in c.moves
+    ]
+    return ChangeView(
+        every=c.every, period_label="上季度" if c.every == "quarter" else "上月", since=c.since.isoformat(), since_cn=cn_date(c.since),
+        quarter=(as_of.month - 1) // 3 + 1, moves=moves,
+        risers=sorted((m for m in moves if m.moved > 0), key=lambda m: -m.moved),
+        fallers=sorted((m for m in moves if m.moved < 0), key=lambda m: m.moved),
+        light_changes=[m for m in moves if m.light_before != m.light_now],
+        newly_overdue=[by_key[k] for k in c.newly_overdue if k in by_key],
+        newly_closed=[by_key[k] for k in c.newly_closed if k in by_key],
+        rate_before_pct=pct(c.rate_before), overdue_before=c.overdue_before, closed_before=c.closed_before,
     )
 
 

@@ -44,14 +44,19 @@ def with_every_editor(ws: Path) -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def hermetic_git(tmp_path_factory):
     """Every test sees git as a fresh machine has it: no global or system configuration, so the
-    identity a command acts as is the one the test sets in its repository (or none)."""
+    identity a command acts as is the one the test sets in its repository (or none); and no
+    terminal width."""
     import os
 
     empty = tmp_path_factory.mktemp("git-config") / "global"
     empty.write_text("", encoding="utf-8")
-    saved = {k: os.environ.get(k) for k in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM")}
+    saved = {k: os.environ.get(k) for k in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM", "COLUMNS", "LINES")}
     os.environ["GIT_CONFIG_GLOBAL"] = str(empty)
     os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    # Output as a pipe has it with no COLUMNS (xdist's workers set COLUMNS=80): tests that want a
+    # width say so.
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
     yield
     for key, value in saved.items():
         if value is None:

@@ -340,7 +340,7 @@ def test_interrupt_while_waiting_for_the_lock_changes_nothing(repo):
 def test_output_dash_writes_the_report_and_the_export_to_stdout(repo):
     report = fazhi(repo, "report", "weekly", "--as-of", "2020-04-01", "--format", "md", "-o", "-")
     assert report.returncode == 0, report.stderr
-    assert report.stdout.startswith("# 法治政府建设工作周调度") and "已生成" not in report.stdout
+    assert "\n# 法治政府建设工作周调度\n" in report.stdout and "已生成" not in report.stdout
     export = fazhi(repo, "export", "--format", "csv", "--unit", "kerqin", "--as-of", "2020-04-01", "-o", "-")
     assert export.returncode == 0 and export.stdout.startswith("单位,单位编号")  # no BOM on a stream
     assert not (repo / "-").exists()

@@ -1,7 +1,7 @@
 """Terminal output: colour only on a terminal and never when NO_COLOR is set; plain text for pipes.
-The width is COLUMNS when it is set — on a terminal and in a pipe alike, so `fazhi status | less`
-with COLUMNS=100 gives tables 100 columns wide, long cells wrapped — else the terminal's, and 240
-for a pipe."""
+Tables (`fit`) take their width from COLUMNS when it is set — on a terminal and in a pipe alike, so
+`fazhi status | less` with COLUMNS=100 gives tables 100 columns wide, long cells wrapped — else the
+terminal's, and 240 for a pipe. Messages are never wrapped in a pipe (one line per message, for grep)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ def columns() -> int | None:
     return value if value >= 20 else None
 
 
-def make_console(stderr: bool = False) -> Console:
+def make_console(stderr: bool = False, fit: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     is_tty = hasattr(stream, "isatty") and stream.isatty()
     no_color = bool(os.environ.get("NO_COLOR"))
-    width = columns()
+    width = columns() if fit else None
     return Console(
         file=stream,
         force_terminal=is_tty,

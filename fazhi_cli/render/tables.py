@@ -18,4 +18,4 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
     for index, row in enumerate(rows):
         style = styles[index] if styles and not plain else None
         table.add_row(*("" if cell is None else str(cell) for cell in row), style=style)
-    make_console().print(table)
+    make_console(fit=True).print(table)

@@ -2,25 +2,146 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Iterator, MutableMapping
 
 import typer
+from typer.core import TyperGroup
 
 from fazhi_cli import __version__
 from fazhi_cli.store import interrupts
 from fazhi_cli.cli.usage import explain, hint, is_help_request, is_usage_error
-from fazhi_cli.cli import audit, check, closeout, codeowners, extend, fix_encoding, guard, history, init, listing, progress, schema, status, who, workplan, report, export, remind
 
 EXIT_INTERRUPTED = 130
+
+# Every command: its name, the module under fazhi_cli/cli/ whose `register(app)` defines it, and
+# the first paragraph of its help (what `fazhi -h` lists), in the order `fazhi -h` shows them.
+# A command's module is imported only when that command runs (or its own help is asked for), so
+# `fazhi -h` and `fazhi status` do not pay for Word, Excel, templates or git history code.
+# tests/test_startup_imports.py checks this table against the modules.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("check", "check", "检查整个工作区：方案数据（data/）和各单位台账（ledgers/）。"),
+    ("tasks", "listing", "列出重点工作任务（分解表）。"),
+    ("units", "listing", "列出单位及其所属分组、牵头的任务和编辑人员。"),
+    ("status", "status", "查看进度：未完成、逾期、临期事项。"),
+    ("init", "init", "为各单位建立台账：创建缺少的台账文件，并补上缺少的任务条目。"),
+    ("plan", "workplan", "填写某项任务的工作方案：分管领导、具体负责人、具体措施、计划完成时间（制定方案阶段）。"),
+    ("claim", "workplan", "认领责任单位为“各相关部门”等开放式分组的任务（制定方案阶段各单位认领责任）。"),
+    ("progress", "progress", "记录一条工作进展（台账资料）。"),
+    ("record", "progress", "记录一次计数（如一次中心组学法）或一个测得的数值（如双随机一公开占比 85%）。"),
+    ("close", "closeout", "申请销号（附佐证材料）。需要审核的工作区中，状态变为“待审核销号”，由牵头单位或依法治市办确认。"),
+    ("confirm", "closeout", "确认销号（牵头单位或依法治市办审核通过）。"),
+    ("reject", "closeout", "退回销号申请，并写明理由和整改要求。"),
+    ("reopen", "closeout", "重新打开已销号的事项，须写明理由。"),
+    ("schema", "schema", "生成编辑器校验用的 JSON Schema（写入 schemas/ 目录）。"),
+    ("fix-encoding", "fix_encoding", "把用 GBK/ANSI 编码保存的文件（Windows 记事本、WPS 的默认中文编码）转换为 UTF-8。"),
+    ("history", "history", "修改历史：谁在什么时候改了哪个单位哪项任务的什么（从 git 提交记录中读取）。"),
+    ("audit", "audit", "审计修改历史（供依法治市办使用）：发现问题时退出码为 1，可用于 CI 或服务器端钩子。"),
+    ("codeowners", "codeowners", "根据 data/units.yaml 生成 CODEOWNERS 文件：各单位台账归本单位编辑人员，data/ 和 templates/ 归依法治市办。"),
+    ("guard", "guard", "中心仓库的服务器端检查（git pre-receive 钩子）：不合规定的推送整个被拒绝，并逐条说明原因。"),
+    ("who", "who", "谁可以填报、申请销号、确认销号、审批延期：按 data/units.yaml 登记的编辑人员和 settings.yaml 的 review_by。"),
+    ("report", "report", "生成报送材料：按 data/phases.yaml 中的报送要求和 templates/ 中的模板。"),
+    ("export", "export", "导出工作台账总表：每个单位每项任务一行（分管领导、措施、时限、状态、进展、佐证材料）。"),
+    ("remind", "remind", "催办：列出各单位临近完成时限、已逾期的事项，待审核的销号申请和待审批的延期申请。"),
+    ("extend", "extend", "延期申请：提出（request）、同意（approve）、不同意（refuse）。"),
+)
+_MODULE = {name: module for name, module, _ in COMMANDS}
+_SUMMARY = {name: summary for name, _, summary in COMMANDS}
+
+# The settings the root Typer passes down to the commands it builds (see `_build`).
+_SETTINGS = dict(pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+def _build(module_name: str) -> dict[str, "typer.core.click.Command"]:
+    """The click commands one module registers, built exactly as the root Typer would build them."""
+    module = importlib.import_module(f"fazhi_cli.cli.{module_name}")
+    holder = typer.Typer(add_completion=False, **_SETTINGS)
+    module.register(holder)
+    return dict(typer.main.get_group(holder).commands)
+
+
+class _Commands(MutableMapping):
+    """The root group's commands by name: every name is known, a command is built on first use."""
+
+    def __init__(self) -> None:
+        self.built: dict = {}
+
+    def __getitem__(self, name: str):
+        if name not in self.built:
+            if name not in _MODULE:
+                raise KeyError(name)
+            for built_name, command in _build(_MODULE[name]).items():
+                self.built.setdefault(built_name, command)
+        return self.built[name]
+
+    def __setitem__(self, name: str, command) -> None:
+        self.built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self.built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from _MODULE
+        yield from (n for n in self.built if n not in _MODULE)
+
+    def __len__(self) -> int:
+        return len(_MODULE) + sum(n not in _MODULE for n in self.built)
+
+    def __contains__(self, name: object) -> bool:
+        return name in _MODULE or name in self.built
+
+
+class LazyGroup(TyperGroup):
+    """The root `fazhi` group: commands built on demand; its help lists them from `COMMANDS`."""
+
+    def __init__(self, *, commands=None, **attrs) -> None:
+        super().__init__(**attrs)
+        self.commands = _Commands()
+        for name, command in (commands or {}).items():
+            self.commands[name] = command
+
+    _listing = False
+
+    def format_commands(self, ctx, formatter) -> None:
+        """The help's command list, from `COMMANDS` for the commands not built yet."""
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.commands)
+
+    def get_command(self, ctx, cmd_name: str):
+        if self._listing and cmd_name in _SUMMARY and cmd_name not in self.commands.built:
+            return _Listed(_SUMMARY[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+
+class _Listed:
+    """What the help's command list needs of a command that was not built: its short help."""
+
+    hidden = False
+
+    def __init__(self, summary: str) -> None:
+        self.help = summary
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        from typer._click.utils import make_default_short_help
+
+        return make_default_short_help(self.help, limit).strip()
+
 
 app = typer.Typer(
     name="fazhi",
     help="法治政府建设工作台账：任务分解、单位台账、销号管理与报送材料。\n\n在工作区目录（含 data/tasks.yaml）中运行。",
     no_args_is_help=True,
     add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+    **_SETTINGS,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=LazyGroup,
 )
 
 
@@ -37,8 +158,6 @@ def _root(
     """法治政府建设工作台账。"""
 
 
-for module in (check, listing, status, init, workplan, progress, closeout, extend, schema, fix_encoding, history, audit, codeowners, guard, who, report, export, remind):
-    module.register(app)
 
 
 def main() -> None:

@@ -11,8 +11,6 @@ import signal
 import subprocess
 from pathlib import Path
 
-import filelock
-
 from fazhi_cli.store.interrupts import deferred
 
 
@@ -189,6 +187,8 @@ def commit_paths(root: Path, paths: list[Path], subject: str, trailers: dict[str
     commit id, or None when there was nothing to commit. Paths are literal (no glob magic); on a
     failure they are unstaged again and GitError is raised: the files stay changed on disk."""
     relative = [p.resolve().relative_to(root.resolve()).as_posix() for p in paths]
+    import filelock  # only a commit needs it (its import is a noticeable share of a read-only command's start-up)
+
     message = subject + "\n\n" + (body + "\n\n" if body else "") + "\n".join(f"{k}: {v}" for k, v in trailers.items()) + "\n"
     try:
         with deferred("提交在中断前已完成"), commit_lock(root):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from fazhi_cli.models.plan import Group, Task, Unit, UnitsFile
 
@@ -26,6 +27,10 @@ class Directory:
     groups: dict[str, Group]
     names: dict[str, Name]
     clashes: dict[str, set[Name]] = field(default_factory=dict)
+    # Expansions of groups, computed once each (`expand`): the units, groups and names are fixed
+    # once the directory is built.
+    _expanded: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _member_sets: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # --- names -----------------------------------------------------------------------------
     def lookup(self, text: str) -> Name | None:
@@ -78,12 +83,15 @@ class Directory:
             return [], []
         if name.kind == "unit":
             return [name.id], []
-        units: list[str] = []
-        open_groups: list[str] = []
-        self._expand_group(name.id, units, open_groups, set())
-        return units, open_groups
+        cached = self._expanded.get(name.id)
+        if cached is None:
+            units: list[str] = []
+            open_groups: list[str] = []
+            self._expand_group(name.id, units, set(), open_groups, set())
+            cached = self._expanded[name.id] = (tuple(units), tuple(open_groups))
+        return list(cached[0]), list(cached[1])
 
-    def _expand_group(self, group_id: str, units: list[str], open_groups: list[str], seen: set[str]) -> None:
+    def _expand_group(self, group_id: str, units: list[str], listed: set[str], open_groups: list[str], seen: set[str]) -> None:
         if group_id in seen:
             return
         seen.add(group_id)
@@ -95,10 +103,11 @@ class Directory:
             if target is None:
                 continue
             if target.kind == "unit":
-                if target.id not in units:
+                if target.id not in listed:
+                    listed.add(target.id)
                     units.append(target.id)
             else:
-                self._expand_group(target.id, units, open_groups, seen)
+                self._expand_group(target.id, units, listed, open_groups, seen)
 
     def group_cycles(self) -> list[list[str]]:
         """Chains of groups that include themselves (each reported once)."""
@@ -125,7 +134,14 @@ class Directory:
 
     def groups_of(self, unit_id: str) -> list[str]:
         """Ids of the groups (directly or through nested groups) that contain the unit."""
-        return [gid for gid in self.groups if unit_id in self.expand(gid)[0]]
+        return [gid for gid in self.groups if unit_id in self._members(gid)]
+
+    def _members(self, group_id: str) -> frozenset[str]:
+        """The unit ids of a group (by its id) as a set, computed once."""
+        members = self._member_sets.get(group_id)
+        if members is None:
+            members = self._member_sets[group_id] = frozenset(self.expand(group_id)[0])
+        return members
 
 
 def _norm(text: str) -> str:
@@ -157,6 +173,22 @@ def build_directory(units_file: UnitsFile) -> Directory:
     return Directory(units, groups, names, clashes)
 
 
+class Members(tuple):
+    """Unit ids in their order (a tuple, equal to the plain tuple), whose membership test is a set
+    look-up: `unit_id in responsibility.everyone` is asked for every ledger × task."""
+
+    def __new__(cls, ids=()):
+        self = super().__new__(cls, ids)
+        self._set = frozenset(self)
+        return self
+
+    def __contains__(self, item: object) -> bool:
+        try:
+            return item in self._set
+        except TypeError:  # an unhashable value is in no tuple of ids either
+            return False
+
+
 @dataclass(frozen=True)
 class Responsibility:
     """Who carries a task: lead unit ids, responsible unit ids, and the open groups one may claim through."""
@@ -165,26 +197,34 @@ class Responsibility:
     responsible: tuple[str, ...]
     open_groups: tuple[str, ...]
 
-    @property
+    @cached_property
     def everyone(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.lead + self.responsible))
+        """Lead units, then the responsible ones not leading (computed once)."""
+        return Members(dict.fromkeys(self.lead + self.responsible))
 
 
 def responsibility(directory: Directory, task: Task, claims: set[str] | frozenset[str] = frozenset()) -> Responsibility:
     """Expand a task's lead and responsible cells; `claims` are units that claimed it in their ledgers."""
     lead: list[str] = []
+    leading: set[str] = set()
     for name in task.lead:
         for uid in directory.expand(name)[0]:
-            if uid not in lead:
+            if uid not in leading:
+                leading.add(uid)
                 lead.append(uid)
     responsible: list[str] = []
+    listed: set[str] = set()
     open_groups: list[str] = []
     for name in task.responsible:
         uids, opens = directory.expand(name)
-        responsible.extend(u for u in uids if u not in responsible)
+        for uid in uids:
+            if uid not in listed:
+                listed.add(uid)
+                responsible.append(uid)
         open_groups.extend(g for g in opens if g not in open_groups)
     if open_groups:
         for uid in sorted(claims):
-            if uid not in responsible and uid in directory.units:
+            if uid not in listed and uid in directory.units:
+                listed.add(uid)
                 responsible.append(uid)
     return Responsibility(tuple(lead), tuple(responsible), tuple(open_groups))

@@ -126,6 +126,10 @@ def status_rows(view: Book, *, units: list[str] | None = None, tasks: list[int] 
         raise ValueError("status rows are computed from a Book as of a day: use book.as_of(day)")
     plan = view.plan
     resp = view.responsibilities
+    if units is not None:
+        units = set(units)  # membership is tested for every (task, unit)
+    if tasks is not None:
+        tasks = set(tasks)
     rows = []
     for tid in sorted(plan.tasks):
         if tasks is not None and tid not in tasks:

@@ -102,9 +102,7 @@ def parse_yaml(text: str, path: str) -> tuple[Parsed | None, list[Problem]]:
         return None, [error(path, 1, 1, "E004", "文件为空（没有任何内容），请按格式填写或从备份恢复")]
     builder = _Builder(path)
     try:
-        feed = builder.feed
-        for event in YAML(typ="safe").parse(text):
-            feed(event)
+        builder.run(_events(text))
     except _Stop as stop:
         return None, [stop.problem]
     except MarkedYAMLError as exc:
@@ -120,6 +118,34 @@ def parse_yaml(text: str, path: str) -> tuple[Parsed | None, list[Problem]]:
     if builder.documents == 0 or builder.result is _MISSING:
         return None, [error(path, 1, 1, "E004", "文件为空（没有任何内容），请按格式填写或从备份恢复")]
     return Parsed(builder.result, builder.value_pos, builder.key_pos), []
+
+
+def _c_parser_class():
+    try:
+        from _ruamel_yaml import CParser
+    except ImportError:  # pragma: no cover - depends on the installation
+        try:
+            from ruamel.yaml.clib._ruamel_yaml import CParser
+        except ImportError:
+            return None
+    return CParser
+
+
+_MISSING_PARSER = object()
+_CParser: Any = _MISSING_PARSER
+
+
+def _events(text: str):
+    """The parser's `get_event`: returns each event, then None. The C parser is called directly
+    (what `YAML(typ="safe").parse` runs, without its per-file loader class and generator); without
+    the C extension, ruamel's own parse."""
+    global _CParser
+    if _CParser is _MISSING_PARSER:
+        _CParser = _c_parser_class() if YAML(typ="safe").Parser.__name__ == "CParser" else None
+    if _CParser is not None:
+        return _CParser(text).get_event
+    events = YAML(typ="safe").parse(text)  # pragma: no cover - without ruamel.yaml.clib
+    return lambda: next(events, None)  # pragma: no cover
 
 
 _OPENERS = {
@@ -242,8 +268,25 @@ _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
 
+# First characters of a plain scalar that may resolve to something other than a string (the
+# patterns above are anchored: null/bool start with ~ n N t T f F, numbers with a digit, sign or
+# dot; "" and "\n" match _NULL's empty alternative). Anything else is text, like most values.
+_MAY_RESOLVE = frozenset("~nNtTfF0123456789+-.\n")
+
+
 def resolve_plain(value: str) -> Any:
     """YAML 1.2 core schema for plain scalars; dates and everything else stay strings."""
+    if value:
+        first = value[0]
+        if first not in _MAY_RESOLVE:
+            return value
+        # Only one pattern can match a value starting with a letter (or ~).
+        if first == "t" or first == "T":
+            return True if _BOOL_TRUE.match(value) else value
+        if first == "f" or first == "F":
+            return False if _BOOL_FALSE.match(value) else value
+        if first == "n" or first == "N" or first == "~":
+            return None if _NULL.match(value) else value
     if _NULL.match(value):
         return None
     if _BOOL_TRUE.match(value):
@@ -288,6 +331,95 @@ class _Builder:
     def _stop(self, event, code: str, message: str) -> None:
         line, col = self._where(event)
         raise _Stop(error(self.path, line, col, code, message))
+
+    def run(self, next_event) -> None:
+        """Feed every event `next_event()` returns until it returns None.
+
+        The same checks in the same order as `feed` (which handles one event), written as one
+        loop over local names: this runs for every node of every file."""
+        value_pos = self.value_pos
+        key_pos = self.key_pos
+        stack = self.stack
+        stop = self._stop
+        resolve = resolve_plain
+        scalar_kind, mapping_kind, sequence_kind = ScalarEvent, MappingStartEvent, SequenceStartEvent
+        end_kinds = (MappingEndEvent, SequenceEndEvent)
+        std_str = _STANDARD_STR_TAG
+        missing = _MISSING
+        nodes = self.nodes
+        try:
+            while True:
+                event = next_event()
+                if event is None:
+                    return
+                kind = type(event)
+                if kind is scalar_kind:
+                    if event.anchor is not None:
+                        self.nodes = nodes
+                        self._check_node(event)
+                    nodes += 1
+                    if nodes > MAX_NODES:
+                        self.nodes = nodes - 1
+                        self._check_node(event)
+                    if event.ctag is None:
+                        value = resolve(event.value) if event.implicit[0] and not event.style else event.value
+                    else:
+                        if event.tag != std_str:
+                            self._bad_tag(event)
+                        value = event.value
+                elif kind is mapping_kind or kind is sequence_kind:
+                    if event.anchor is not None:
+                        self.nodes = nodes
+                        self._check_node(event)
+                    nodes += 1
+                    if nodes > MAX_NODES:
+                        self.nodes = nodes - 1
+                        self._check_node(event)
+                    if event.ctag is not None and event.tag != _COLLECTION_TAGS[kind]:
+                        self._bad_tag(event)
+                    if len(stack) >= MAX_DEPTH:
+                        stop(event, "E012", f"嵌套层数超过 {MAX_DEPTH} 层，文件结构不对")
+                    value = {} if kind is mapping_kind else []
+                elif kind in end_kinds:
+                    stack.pop()
+                    continue
+                else:
+                    self.nodes = nodes
+                    self.feed(event)
+                    continue
+                # _add, inline
+                mark = event.start_mark
+                where = (mark.line + 1, mark.column + 1)
+                if stack:
+                    frame = stack[-1]
+                    container = frame[0]
+                    if type(container) is list:
+                        path = frame[1] + (len(container),)
+                        container.append(value)
+                        value_pos[path] = where
+                    elif frame[2] is missing:  # this is a key
+                        if kind is not scalar_kind:
+                            stop(event, "E006", "YAML 语法错误：键不能是列表或映射")
+                        if value in container:
+                            stop(event, "E008", f"重复的键“{shorten(value)}”；同一层里每个键只能出现一次")
+                        frame[2] = value
+                        frame[3] = where
+                        path = frame[1] + (value,)
+                    else:
+                        key = frame[2]
+                        path = frame[1] + (key,)
+                        container[key] = value
+                        key_pos[path] = frame[3]
+                        value_pos[path] = where
+                        frame[2] = missing
+                else:
+                    self.result = value
+                    value_pos[()] = where
+                    path = ()
+                if kind is not scalar_kind:
+                    stack.append([value, path, missing, None])
+        finally:
+            self.nodes = nodes
 
     def feed(self, event) -> None:
         kind = type(event)

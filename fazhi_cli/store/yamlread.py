@@ -287,6 +287,15 @@ def resolve_plain(value: str) -> Any:
             return False if _BOOL_FALSE.match(value) else value
         if first == "n" or first == "N" or first == "~":
             return None if _NULL.match(value) else value
+        if "0" <= first <= "9":  # an int, octal/hex (after 0) or float; never null, bool, inf or nan
+            if _INT.match(value):
+                return int(value) if len(value) <= MAX_INT_DIGITS else value
+            if first == "0":
+                if _INT_OCT.match(value):
+                    return int(value[2:], 8)
+                if _INT_HEX.match(value):
+                    return int(value[2:], 16)
+            return float(value) if _FLOAT.match(value) else value
     if _NULL.match(value):
         return None
     if _BOOL_TRUE.match(value):

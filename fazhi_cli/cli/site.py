@@ -77,7 +77,7 @@ def check_folder(root: Path, folder: Path, names: list[str] | None = None, *, fo
     from fazhi_cli.core.outputs import output_problem
 
     names = names or ["index.html"]
-    problems = [p for p in (output_problem(root, folder / name, Path(name).suffix) for name in [MANIFEST, *names]) if p is not None]
+    problems = [p for p in (output_problem(root, folder / name, Path(name).suffix) for name in [*names, MANIFEST]) if p is not None]
     if problems:
         print_problems(problems[:1])
         raise typer.Exit(EXIT_PROBLEMS)

@@ -49,8 +49,9 @@ def test_quarterly_compares_the_quarter_end_with_the_previous_one(ws):
     def overdue(day):
         rows = json.loads(ok("status", "--overdue", "--as-of", day, "--format", "json", "--root", ws).stdout)
         return {(r["unit"], r["task"]) for r in rows}
-    assert {(r["unit_id"], r["task_id"]) for r in c["newly_overdue"]} == overdue("2020-06-30") - overdue("2020-03-31")
-    assert c["overdue_before"] == len(overdue("2020-03-31"))
+    june, march = overdue("2020-06-30"), overdue("2020-03-31")
+    assert {(r["unit_id"], r["task_id"]) for r in c["newly_overdue"]} == june - march
+    assert c["overdue_before"] == len(march)
     # ranks then and now are those of the bulletin as of each day
     def ranks(day):
         d = json.loads(ok("report", "monthly", "--as-of", day, "--format", "json", "-o", "-", "--root", ws).stdout)

@@ -66,9 +66,9 @@ def setup_and_legitimate_work(run: Run) -> None:
     assert code == 0, stderr
 
 
-def violations(run: Run, *, rewrites: bool = True) -> dict[str, tuple[int, str]]:
-    """Each push the guard must refuse, by name: (exit code, stderr). `rewrites`: also a
-    force-push and a rewritten commit (last: on a server without the guard they replace history)."""
+def violations(run: Run, *, guarded: bool) -> dict[str, tuple[int, str]]:
+    """Pushes the guard must refuse, by name: (exit code, stderr). A unit changing the plan data is
+    pushed only where there is no guard (the guard's A006 is tested in tests/test_guard.py)."""
     out: dict[str, tuple[int, str]] = {}
     # 科区 writes into 开鲁县's ledger.
     work = run.clone("kerqin")
@@ -90,14 +90,20 @@ def violations(run: Run, *, rewrites: bool = True) -> dict[str, tuple[int, str]]
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     commit_all(work, "整理台账", "2020-06-07")
     out["delete-record"] = run.push(work)
+    if guarded:
+        return out
     # 科区 changes the plan data.
     work = run.clone("kerqin")
     edit(work / "data" / "settings.yaml", "due_soon_days: 7", "due_soon_days: 30")
     commit_all(work, "改临期天数", "2020-06-08")
     out["plan-data"] = run.push(work)
-    if not rewrites:
-        return out
-    # A force-push that drops the lead unit's confirmation, and one that rewrites a pushed commit.
+    return out
+
+
+def rewrites_of_history(run: Run) -> dict[str, tuple[int, str]]:
+    """A force-push that drops the lead unit's confirmation, and one that rewrites a pushed commit
+    (on a server without the guard they would replace history, so they are the guarded run's)."""
+    out: dict[str, tuple[int, str]] = {}
     work = run.clone("kerqin")
     git(work, "reset", "-q", "--hard", "HEAD~1")
     out["force-push"] = run.push(work, "--force", "origin", "HEAD:refs/heads/main")
@@ -111,12 +117,11 @@ def test_the_guard_lets_each_role_do_its_part_and_refuses_the_rest(central, tmp_
     run = Run(central, tmp_path, guarded=True)
     setup_and_legitimate_work(run)
     accepted = central.head()
-    refused = violations(run)
+    refused = violations(run, guarded=True) | rewrites_of_history(run)
     expected = {
         "other-unit": ("A005", "不是开鲁县的编辑人员"),
         "self-confirm": ("A005", "是科尔沁区的编辑人员，不能审核本单位的销号"),
         "delete-record": ("A004", "删除工作进展"),
-        "plan-data": ("A006", "data/settings.yaml"),
         "force-push": ("G002", "不是快进更新"),
         "rewrite": ("G002", "不是快进更新"),
     }
@@ -140,7 +145,7 @@ def test_the_guard_lets_each_role_do_its_part_and_refuses_the_rest(central, tmp_
 def test_without_the_guard_the_same_pushes_land_and_audit_reports_each(central, tmp_path):
     run = Run(central, tmp_path, guarded=False)
     setup_and_legitimate_work(run)
-    landed = violations(run, rewrites=False)
+    landed = violations(run, guarded=False)
     assert all(rc == 0 for rc, _ in landed.values()), landed
     result = run_cli("audit", "--root", str(central.repo), "--format", "json")
     rows = json.loads(result.stdout)

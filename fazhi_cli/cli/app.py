@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from fazhi_cli import __version__
 from fazhi_cli.store import interrupts
+from fazhi_cli.cli.help import ChineseGroup
 from fazhi_cli.cli.usage import explain, hint, is_help_request, is_usage_error
 
 EXIT_INTERRUPTED = 130
@@ -93,7 +94,7 @@ class _Commands(MutableMapping):
         return name in _MODULE or name in self.built
 
 
-class LazyGroup(TyperGroup):
+class LazyGroup(ChineseGroup):
     """The root `fazhi` group: commands built on demand; its help lists them from `COMMANDS`."""
 
     def __init__(self, *, commands=None, **attrs) -> None:

@@ -140,13 +140,17 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+_NO_LINE_START = set("、，。；：！？）」』”’》〕］")  # punctuation never starts a line
+
+
 def wrap(text: str, columns: int) -> list[str]:
     """Break a text into lines of at most `columns` display columns: between any two Chinese
-    characters, between words elsewhere (an over-long word gets a line of its own)."""
-    tokens = re.findall(r"[\x00-\x7f]+?(?= |$|[^\x00-\x7f])| |[^\x00-\x7f]", text)
+    characters, between words elsewhere (an over-long word gets a line of its own); a
+    ［默认：…］ note stays whole."""
+    tokens = re.findall(r"［[^［］]*］|[\x00-\x7f]+?(?= |$|[^\x00-\x7f])| |[^\x00-\x7f]", text)
     lines, line = [], ""
     for token in tokens:
-        if line and width(line + token) > columns:
+        if line and width(line + token) > columns and token not in _NO_LINE_START:
             lines.append(line.rstrip())
             line = token.lstrip()
         else:

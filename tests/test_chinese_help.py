@@ -132,3 +132,22 @@ def test_usage_errors_are_chinese(args, expected):
     shown = f"错误：{explain(caught.value)}\n{hint(caught.value)}"
     assert expected in shown
     assert not english_sentences(shown), shown
+
+
+def test_w302_says_how_to_record_the_checksum(ws):
+    import hashlib
+    import json
+
+    (ws / "evidence" / "kerqin").mkdir(parents=True)
+    (ws / "evidence" / "kerqin" / "规划.pdf").write_bytes(b"%PDF")
+    digest = hashlib.sha256(b"%PDF").hexdigest()
+    (ws / "ledgers" / "kerqin.yaml").write_text(
+        "unit: kerqin\ntasks:\n  16:\n    progress:\n      - date: 2020-07-01\n        note: 部署\n        evidence:\n"
+        "          - evidence/kerqin/规划.pdf\n          - path: evidence/kerqin/规划.pdf\n",
+        encoding="utf-8",
+    )
+    result = run_cli("check", "--root", str(ws), "--format", "json")
+    messages = [p["message"] for p in json.loads(result.stdout) if p["code"] == "W302"]
+    assert len(messages) == 2, messages
+    assert f"把这一项改写成 {{path: evidence/kerqin/规划.pdf, sha256: {digest}}}" in messages[0]
+    assert f"在 path: 下面加一行 sha256: {digest}" in messages[1]

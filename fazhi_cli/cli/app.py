@@ -140,7 +140,7 @@ app = typer.Typer(
     name="fazhi",
     help="法治政府建设工作台账：任务分解、单位台账、销号管理与报送材料。\n\n在工作区目录（含 data/tasks.yaml）中运行。",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     **_SETTINGS,
     context_settings={"help_option_names": ["-h", "--help"]},
     cls=LazyGroup,

@@ -53,6 +53,8 @@ TYPE_METAVARS = {"str": "文本", "int": "整数", "float": "数字", "Path": "�
 PHRASES = {
     "Show this message and exit.": "显示本帮助并退出",
     "Show the version and exit.": "显示版本并退出",
+    "Install completion for the current shell.": "为当前使用的命令行（bash、zsh、PowerShell 等）安装 Tab 自动补全",
+    "Show completion for the current shell, to copy it or customize the installation.": "显示当前命令行的自动补全脚本，可复制后自行安装",
 }
 
 

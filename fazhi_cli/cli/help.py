@@ -55,6 +55,8 @@ PHRASES = {
     "Show the version and exit.": "显示版本并退出",
     "Install completion for the current shell.": "为当前使用的命令行（bash、zsh、PowerShell 等）安装 Tab 自动补全",
     "Show completion for the current shell, to copy it or customize the installation.": "显示当前命令行的自动补全脚本，可复制后自行安装",
+    "Install completion for the specified shell.": "为指定的命令行安装 Tab 自动补全",
+    "Show completion for the specified shell, to copy it or customize the installation.": "显示指定命令行的自动补全脚本，可复制后自行安装",
 }
 
 

@@ -100,6 +100,7 @@ def test_help_columns_align_by_display_width():
         starts.add(width(line) - width(rest))
     assert len(starts) == 1, lines
     assert wrap("单位：编号、全称、简称 abc defghijk", 10) == ["单位：编号、", "全称、简称", "abc", "defghijk"]
+    assert wrap("安装钩子（hooks/pre-receive）", 10) == ["安装钩子", "（hooks/pre-receive）"]
 
 
 USAGE_ERRORS = [

@@ -106,14 +106,25 @@ class ChineseHelpFormatter(typer.Context.formatter_class):  # click's HelpFormat
         self.write(f"{'':>{self.current_indent}}{HEADINGS.get(heading, heading)}：\n")
 
     def write_text(self, text: str) -> None:
-        # A paragraph with examples is kept line by line (click's "\b" marker): one example a line.
-        paragraphs = []
-        for paragraph in text.split("\n\n"):
-            lines = paragraph.strip("\n").split("\n")
-            if any(_is_example(line) for line in lines) and lines[0].strip() != "\b":
-                paragraph = "\b\n" + paragraph.strip("\n")
-            paragraphs.append(paragraph)
-        super().write_text("\n\n".join(paragraphs))
+        """Paragraphs wrapped by display width (a Chinese character takes two columns); a
+        paragraph with examples, or marked with click's "\\b", is kept line by line."""
+        indent = " " * self.current_indent
+        for number, paragraph in enumerate(re.split(r"\n[ \t]*\n", text.strip("\n"))):
+            if number:
+                self.write("\n")
+            lines = paragraph.split("\n")
+            if lines[0].strip() == "\b" or any(_is_example(line) for line in lines):
+                for line in lines:
+                    if line.strip() != "\b":
+                        self.write(f"{indent}{line}".rstrip() + "\n")
+                continue
+            inner = " " * (len(lines[0]) - len(lines[0].lstrip()))
+            joined = ""
+            for line in (line.strip() for line in lines):
+                cjk_join = joined and (not joined[-1].isascii() or not line[:1].isascii())
+                joined += line if not joined or cjk_join else " " + line
+            for line in wrap(joined, max(self.width - len(indent) - len(inner), 20)):
+                self.write(f"{indent}{inner}{line}\n")
 
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
         """Options and commands as two columns, aligned by display width (a Chinese character
@@ -145,6 +156,7 @@ def width(text: str) -> int:
 
 
 _NO_LINE_START = set("、，。；：！？）」』”’》〕］")  # punctuation never starts a line
+_NO_LINE_END = set("（「『“‘《〔［")  # … and an opening bracket never ends one
 
 
 def wrap(text: str, columns: int) -> list[str]:
@@ -155,8 +167,11 @@ def wrap(text: str, columns: int) -> list[str]:
     lines, line = [], ""
     for token in tokens:
         if line and width(line + token) > columns and token not in _NO_LINE_START:
+            carried = ""
+            while line and line[-1] in _NO_LINE_END:  # an opening bracket goes with what it opens
+                line, carried = line[:-1], line[-1] + carried
             lines.append(line.rstrip())
-            line = token.lstrip()
+            line = carried + token.lstrip()
         else:
             line += token
     lines.append(line.rstrip())

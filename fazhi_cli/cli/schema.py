@@ -59,6 +59,7 @@ MODEL_TEXT = {
     "Recurring": ("常规工作", "定期进行的工作（周调度、月通报等）"),
     "Settings": ("工作区设置", "data/settings.yaml：两步销号、临期提醒、红黄绿灯等"),
     "TrafficLight": ("红黄绿灯", "红黄绿灯的判定标准"),
+    "Smtp": ("邮件发送", "fazhi remind --send 发送催办通知所用的 SMTP 邮件服务器"),
     "ReviewBy": ("审核人", "lead 牵头单位或依法治市办、office 只由依法治市办"),
 }
 

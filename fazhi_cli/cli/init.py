@@ -23,7 +23,6 @@ def init(unit: UnitOpt = None, root: RootOpt = None, no_commit: NoCommitOpt = Fa
     chosen = [resolve_unit(book, unit)] if unit else list(book.plan.units.values())
     result = or_exit(init_ledgers, book, chosen, today=today(), commit=not no_commit, who=acting_identity(book.ws.root))
     console, err = make_console(), make_console(stderr=True)
-    _missing_schemas(book.ws, console)
     for item in result.units:
         if item.problems:
             print_problems(item.problems)
@@ -31,6 +30,8 @@ def init(unit: UnitOpt = None, root: RootOpt = None, no_commit: NoCommitOpt = Fa
             console.print(f"已创建 {item.shown}（{item.task_count} 项任务）", markup=False)
         elif item.added:
             console.print(f"已补充 {item.shown}：任务 {'、'.join(map(str, item.added))}", markup=False)
+    if not result.failed:  # a refused or failed init changes nothing else either
+        _missing_schemas(book.ws, console)
     if not result.failed and not any(u.changed for u in result.units):
         console.print("所有台账都已齐全，没有需要补充的内容。", markup=False)
     if result.commit_warning:

@@ -72,8 +72,8 @@ def test_reading_commands_do_not_import_what_they_do_not_use(tmp_path, args):
 def test_help_imports_no_command_module(tmp_path):
     loaded, proc = modules_loaded(tmp_path, "--help")
     assert proc.returncode == 0
-    assert "Commands:" in proc.stdout
-    commands = sorted(m for m in loaded if m.startswith("fazhi_cli.cli.") and m not in ("fazhi_cli.cli.app", "fazhi_cli.cli.usage"))
+    assert "命令：" in proc.stdout
+    commands = sorted(m for m in loaded if m.startswith("fazhi_cli.cli.") and m not in ("fazhi_cli.cli.app", "fazhi_cli.cli.usage", "fazhi_cli.cli.help"))
     assert commands == []
     assert "pydantic" not in loaded and "rich" not in loaded
 
@@ -81,8 +81,9 @@ def test_help_imports_no_command_module(tmp_path):
 def _eager_group():
     """The command tree as the modules define it, built the ordinary (eager) typer way."""
     from fazhi_cli.cli import app as app_module
+    from fazhi_cli.cli.help import ChineseGroup
 
-    eager = typer.Typer(add_completion=False, **app_module._SETTINGS)
+    eager = typer.Typer(add_completion=False, cls=ChineseGroup, **app_module._SETTINGS)
     eager.callback()(lambda: None)
     seen = []
     for _, module, _ in app_module.COMMANDS:

@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from fazhi_cli import __version__
 from fazhi_cli.store import interrupts
+from fazhi_cli.cli.help import ChineseGroup
 from fazhi_cli.cli.usage import explain, hint, is_help_request, is_usage_error
 
 EXIT_INTERRUPTED = 130
@@ -93,7 +94,7 @@ class _Commands(MutableMapping):
         return name in _MODULE or name in self.built
 
 
-class LazyGroup(TyperGroup):
+class LazyGroup(ChineseGroup):
     """The root `fazhi` group: commands built on demand; its help lists them from `COMMANDS`."""
 
     def __init__(self, *, commands=None, **attrs) -> None:
@@ -139,7 +140,7 @@ app = typer.Typer(
     name="fazhi",
     help="法治政府建设工作台账：任务分解、单位台账、销号管理与报送材料。\n\n在工作区目录（含 data/tasks.yaml）中运行。",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     **_SETTINGS,
     context_settings={"help_option_names": ["-h", "--help"]},
     cls=LazyGroup,

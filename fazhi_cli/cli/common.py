@@ -21,13 +21,62 @@ from fazhi_cli.store.workspace import WorkspaceNotFound
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
 BINARY_SUFFIXES = (".docx", ".xlsx")
 
+# --- shell completion (typer's own: `fazhi --install-completion`) --------------------------------
+# Run by the shell on every Tab, so: the plan only (ledgers when the task list depends on a
+# unit's claims), nothing printed, and never an error — a broken workspace completes nothing.
+
+
+def _completion_book(ctx: typer.Context, *, with_ledgers: bool = False) -> Book | None:
+    root = None
+    node = ctx
+    while node is not None and root is None:
+        root = (node.params or {}).get("root")
+        node = node.parent
+    try:
+        book = open_book(root, with_ledgers=with_ledgers)
+    except Exception:  # noqa: BLE001 - completion must never fail in the shell
+        return None
+    return book if book.plan is not None else None
+
+
+def complete_unit(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Units by id, full name, short name and alias (what `--unit` accepts), each with its name."""
+    book = _completion_book(ctx)
+    if book is None:
+        return []
+    out: dict[str, str] = {}
+    folded = incomplete.casefold()
+    for unit in book.plan.units.values():
+        for name in (unit.id, unit.short, unit.name, *unit.aliases):
+            if name and name.casefold().startswith(folded) and name not in out:
+                out[name] = unit.name if name != unit.name else unit.id
+    return sorted(out.items())
+
+
+def complete_task(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Task numbers with their titles; with `--unit` given first, only the tasks it carries."""
+    unit_text = (ctx.params or {}).get("unit")
+    book = _completion_book(ctx, with_ledgers=bool(unit_text))
+    if book is None:
+        return []
+    numbers = sorted(book.plan.tasks)
+    if unit_text:
+        unit = book.plan.directory.unit(unit_text)
+        if unit is not None:
+            numbers = book.tasks_of(unit.id)
+    return [(str(n), book.plan.tasks[n].title) for n in numbers if str(n).startswith(incomplete)]
+
+
 RootOpt = Annotated[
     Optional[Path],
-    typer.Option("--root", help="工作区目录（默认从当前目录向上查找，或取环境变量 FAZHI_ROOT）", show_default=False),
+    typer.Option("--root", metavar="目录", help="工作区目录（默认从当前目录向上查找，或取环境变量 FAZHI_ROOT）", show_default=False),
 ]
-UnitOpt = Annotated[Optional[str], typer.Option("--unit", "-u", help="单位：编号、全称、简称或别名均可", show_default=False)]
+UnitOpt = Annotated[
+    Optional[str],
+    typer.Option("--unit", "-u", metavar="单位", help="单位：编号、全称、简称或别名均可", show_default=False, autocompletion=complete_unit),
+]
 AsOfOpt = Annotated[
-    Optional[str], typer.Option("--as-of", help="按哪一天计算（YYYY-MM-DD，默认今天）", show_default=False)
+    Optional[str], typer.Option("--as-of", metavar="日期", help="按哪一天计算（YYYY-MM-DD，默认今天）", show_default=False)
 ]
 
 

@@ -199,9 +199,9 @@ def _check_evidence(book: Book, loaded: LedgerFile, at: tuple, entry, files) -> 
             if actual is None:
                 report("E305", f"佐证材料“{path}”{files.missing(path)}")
             elif not isinstance(item, EvidenceFile):
-                report("W302", f"佐证材料“{path}”写成了文字，没有记录校验值 sha256；请用 path: 和 sha256: 登记，或用 fazhi 命令登记")
+                report("W302", f"佐证材料“{path}”写成了文字，没有记录校验值 sha256；确认文件无误后，把这一项改写成 {{path: {path}, sha256: {actual}}}（文件现在的校验值），或用 fazhi 命令的 --evidence 重新登记")
             elif sha is None:
-                report("W302", f"佐证材料“{path}”没有记录校验值 sha256")
+                report("W302", f"佐证材料“{path}”没有记录校验值 sha256；确认文件无误后，在 path: 下面加一行 sha256: {actual}（文件现在的校验值），以后文件被改动时 fazhi check 就能发现")
             elif actual != sha:
                 report("E306", f"佐证材料“{path}”在登记后被改动过（校验值不符）；如确需替换，请重新登记")
     return problems

@@ -166,9 +166,8 @@ def _problems_from_errors(errors: list, parsed: Parsed, path: str) -> list[Probl
             continue
         if kind == "extra_forbidden":
             pos = parsed.position(data_path, key=True)
-            problems.append(
-                _at(path, pos, "E102", f"未知字段“{_short(data_path[-1] if data_path else loc[-1])}”（是否拼写错误？）；请对照格式说明修改或删除")
-            )
+            key = data_path[-1] if data_path else loc[-1]
+            problems.append(_at(path, pos, "E102", _unknown_key(key)))
             continue
         pos = parsed.position(data_path, key=is_key or kind == "invalid_key")
         where = _describe(parsed.data, data_path)
@@ -178,8 +177,56 @@ def _problems_from_errors(errors: list, parsed: Parsed, path: str) -> list[Probl
                 _at(path, pos, "E104", f"{where}：日期“{_short(value)}”无效，应为 YYYY-MM-DD 格式的真实日期（如 2020-07-31）")
             )
             continue
-        problems.append(_at(path, pos, "E103", f"{where}：{_message(err)}"))
+        problems.append(_at(path, pos, "E103", f"{where}：{_message(err)}{_full_width(err.get('input'))}"))
     return problems
+
+
+# Field names as the plan's forms write them in Chinese (工作方案：分管领导、具体负责人 …).
+CHINESE_FIELDS = {
+    "分管领导": "leader",
+    "负责领导": "leader",
+    "具体负责人": "owner",
+    "负责人": "owner",
+    "具体措施": "measures",
+    "工作措施": "measures",
+    "措施": "measures",
+    "计划完成时间": "due",
+    "完成时间": "due",
+    "完成时限": "due",
+    "进展": "progress",
+    "工作进展": "progress",
+    "佐证材料": "evidence",
+    "台账资料": "evidence",
+    "日期": "date",
+    "说明": "note",
+    "备注": "note",
+    "工作方案": "plan",
+    "理由": "reason",
+}
+
+
+def _unknown_key(key: Any) -> str:
+    text = str(key)
+    name, colon, _ = text.partition("：")
+    field = CHINESE_FIELDS.get(name.strip())
+    if colon:
+        fix = f"“{name.strip()}”后面用的是全角冒号“：”，YAML 不认作“键: 值”；请改成半角冒号加空格"
+        if field:
+            fix += f"，字段名用英文：“{field}: {_short(text.partition('：')[2].strip())}”"
+        return f"未知字段“{_short(text)}”：{fix}"
+    if field:
+        return f"未知字段“{_short(text)}”，是否是 {field}？字段名用英文，请改成“{field}:”"
+    return f"未知字段“{_short(text)}”（是否拼写错误？）；请对照格式说明修改或删除"
+
+
+def _full_width(value: Any) -> str:
+    """A text value written `分管领导：张三`: YAML read one text, not a key and a value."""
+    if not isinstance(value, str) or "：" not in value:
+        return ""
+    name = value.partition("：")[0].strip()
+    field = CHINESE_FIELDS.get(name)
+    example = f"“{field}: {_short(value.partition('：')[2].strip())}”" if field else "“键: 值”"
+    return f"（“{_short(name)}：”用的是全角冒号“：”，YAML 不认作键和值；请改成半角冒号加空格，如 {example}）"
 
 
 def _message(err: dict) -> str:

@@ -106,7 +106,7 @@ def parse_yaml(text: str, path: str) -> tuple[Parsed | None, list[Problem]]:
     except _Stop as stop:
         return None, [stop.problem]
     except MarkedYAMLError as exc:
-        return None, [_syntax_problem(exc, path)]
+        return None, [_syntax_problem(exc, path, text)]
     except ReaderError as exc:  # normally caught by _bad_character first
         line, col = _line_col(text, exc.position)
         return None, [error(path, line, col, "E006", f"YAML 语法错误：不允许的字符（{exc.reason}）")]
@@ -155,7 +155,7 @@ _OPENERS = {
 }
 
 
-def _syntax_problem(exc: MarkedYAMLError, path: str) -> Problem:
+def _syntax_problem(exc: MarkedYAMLError, path: str, text: str = "") -> Problem:
     """Where the parser gave up, except for an unclosed quote or bracket: there, where it opened."""
     what = (exc.problem or "").strip()
     problem, context = exc.problem_mark, exc.context_mark
@@ -169,7 +169,27 @@ def _syntax_problem(exc: MarkedYAMLError, path: str) -> Problem:
         else:
             message += f"；这个{_OPENERS[exc.context]}从第 {context.line + 1} 行第 {context.column + 1} 列开始"
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+    if mark is not None:
+        message += full_width_hint(text.split("\n")[max(mark.line - 2, 0): mark.line + 1])
     return error(path, line, col, "E006", message)
+
+
+_FULL_WIDTH_KEY = re.compile(r"^\s*(?:-\s+)?([^\s:：#\"'][^:：#]*?)\s*(：)")
+
+
+def full_width_hint(lines: list[str] | str) -> str:
+    """When a line is written `分管领导：张三` (a full-width colon, as Chinese text has it), YAML
+    does not see a key there: say so. Empty when no line looks like that."""
+    for line in [lines] if isinstance(lines, str) else lines:
+        match = _FULL_WIDTH_KEY.match(line)
+        if match:
+            from fazhi_cli.store.locate import CHINESE_FIELDS  # the fields' Chinese names
+
+            name, value = match.group(1).strip(), line.partition("：")[2].strip()
+            field = CHINESE_FIELDS.get(name)
+            example = f"，字段名用英文：“{field}: {shorten(value)}”" if field else "，如“键: 值”"
+            return f"；“{shorten(name)}：”用的是全角冒号“：”，YAML 不认作“键: 值”；请改成半角冒号加空格{example}"
+    return ""
 
 
 def _line_col(text: str, index: int | None) -> tuple[int | None, int | None]:
@@ -251,7 +271,7 @@ _EXPLAIN = {
 def _explain(problem: str) -> str:
     for english, chinese in _EXPLAIN.items():
         if problem.startswith(english):
-            return f"{chinese}（{problem}）"
+            return chinese
     return problem or "无法解析"
 
 

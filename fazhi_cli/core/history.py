@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -35,7 +34,7 @@ from fazhi_cli.book.plan import Plan
 from fazhi_cli.models.ledger import Ledger
 from fazhi_cli.engine.roles import Roles, roles_of
 from fazhi_cli.problems import has_errors
-from fazhi_cli.store.git import GIT_MISSING, ZERO_SHA, GitError, git_available, run_git, run_git_bytes
+from fazhi_cli.store.git import GIT_MISSING, ZERO_SHA, GitError, git_available, repository_near, run_git, run_git_bytes
 from fazhi_cli.store.loader import load_file, load_model
 from fazhi_cli.store.source import SourceError, TreeSource
 
@@ -102,7 +101,7 @@ def open_repo(path: Path) -> Repo:
     result = run_git(path, "rev-parse", "--is-bare-repository", "--git-path", "shallow", "--show-prefix", check=False)
     if result.returncode != 0:
         reason = (result.stderr or result.stdout).strip() or f"退出码 {result.returncode}"
-        if not _repository_near(path):
+        if not repository_near(path):
             raise HistoryError(NOT_A_REPOSITORY.format(path=path))
         hint = ""
         if "safe.directory" in reason or "dubious ownership" in reason:
@@ -113,16 +112,6 @@ def open_repo(path: Path) -> Repo:
     shallow = lines[1] if len(lines) > 1 else ""
     prefix = lines[2].strip() if len(lines) > 2 else ""
     return Repo(path, prefix, bare, shallow)
-
-
-def _repository_near(path: Path) -> bool:
-    """Whether git was pointed at, or would find, a repository here (whatever git then said)."""
-    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
-        return True
-    here = path.resolve()
-    if (here / "HEAD").is_file() and (here / "objects").is_dir() and (here / "refs").is_dir():
-        return True  # a bare repository
-    return any(os.path.lexists(folder / ".git") for folder in (here, *here.parents))
 
 
 def head_exists(repo: Repo) -> bool:

@@ -50,10 +50,20 @@ def git_missing_in(root: Path) -> str | None:
     (write commands then save without committing, and should say so); None otherwise."""
     if git_available():
         return None
-    here = Path(root).resolve()
-    if any((folder / ".git").exists() for folder in (here, *here.parents)):
+    if repository_near(Path(root)):
         return GIT_MISSING + "。修改已保存，但没有提交到 git"
     return None
+
+
+def repository_near(path: Path) -> bool:
+    """Whether git was pointed at, or would find, a repository here (whatever git then says of it):
+    GIT_DIR or GIT_WORK_TREE set, a bare repository, or a `.git` in the folder or above it."""
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return True
+    here = Path(path).resolve()
+    if (here / "HEAD").is_file() and (here / "objects").is_dir() and (here / "refs").is_dir():
+        return True  # a bare repository
+    return any(os.path.lexists(folder / ".git") for folder in (here, *here.parents))
 
 
 def git_timeout() -> float:
@@ -142,11 +152,7 @@ def git_refusal(root: Path) -> str | None:
     but git will not work in it ("dubious ownership", a `GIT_DIR` that does not exist, a broken
     `.git`); None when it is a usable work tree or simply not in git. Such a refusal is reported,
     never taken for "no git"."""
-    if not git_available():
-        return None
-    here = Path(root).resolve()
-    in_repo = bool(os.environ.get("GIT_DIR")) or any(os.path.lexists(folder / ".git") for folder in (here, *here.parents))
-    if not in_repo:
+    if not git_available() or not repository_near(Path(root)):
         return None
     try:
         result = run_git(root, "rev-parse", "--is-inside-work-tree", check=False)

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from fazhi_cli.book.load import load_book
-from fazhi_cli.core.history import HistoryError, Repo, load_history
+from fazhi_cli.core.history import HistoryError, Repo, book_at, load_history
 from fazhi_cli.engine.audit import Finding, audit
 from fazhi_cli.engine.roles import norm, roles_of
 from fazhi_cli.engine.workspacecheck import check_ledger
@@ -162,9 +162,10 @@ def _choose(candidates: list[tuple[str, str]], roles) -> str | None:
 
 
 def _book(repo: Repo, revision: str):
+    """The plan as it stood at `revision` (None when it cannot be read)."""
     try:
-        return load_book(TreeSource.open(repo.cwd, revision, repo.prefix), with_ledgers=False)
-    except SourceError:
+        return book_at(repo, revision)
+    except HistoryError:
         return None
 
 

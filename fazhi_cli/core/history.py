@@ -511,8 +511,9 @@ def load_history(
     blob_of = resolve_specs(repo, [s for specs in (*rule_specs.values(), *plan_specs.values()) for s in specs.values()])
     blobs = read_blobs(repo, blob_ids + [b for b in blob_of.values() if b])
     versions = _Ledgers(blobs)
-    rules = _rules_before(repo, rule_specs, blob_of, blobs)
-    plans = _plans_of(repo, plan_specs, blob_of, blobs)
+    read: dict[tuple, Plan | None] = {}  # one parse per distinct version of the plan files, for both
+    rules = _rules_before(repo, rule_specs, blob_of, blobs, read)
+    plans = _plans_of(repo, plan_specs, blob_of, blobs, read)
     fallback: dict[tuple[str, str], Ledger | None] = {}
     out: list[CommitChanges] = []
     for commit in raw:
@@ -628,28 +629,28 @@ def _tree(repo: Repo, revision: str, files: dict[str, str | None], blobs: dict[s
 
 
 def _rules_before(
-    repo: Repo, specs: dict[str, dict[str, str]], blob_of: dict[str, str | None], blobs: dict[str, bytes]
+    repo: Repo, specs: dict[str, dict[str, str]], blob_of: dict[str, str | None], blobs: dict[str, bytes], read: dict[tuple, Plan | None]
 ) -> dict[str, Roles | None]:
     """Per commit: who might do what according to the plan before the commit (units' editors,
     the office's staff, the tasks' lead units, settings.review_by). A plan with errors gives None
     (no role check)."""
-    plans = _plans_of(repo, specs, blob_of, blobs)
+    plans = _plans_of(repo, specs, blob_of, blobs, read)
     return {sha: roles_of(plan) if plan is not None else None for sha, plan in plans.items()}
 
 
 def _plans_of(
-    repo: Repo, specs: dict[str, dict[str, str]], blob_of: dict[str, str | None], blobs: dict[str, bytes]
+    repo: Repo, specs: dict[str, dict[str, str]], blob_of: dict[str, str | None], blobs: dict[str, bytes], read: dict[tuple, Plan | None]
 ) -> dict[str, Plan | None]:
     """Per commit: the plan as committed in it, read by the Book's loader once per distinct version
-    of the plan files. A plan with errors gives None (no rules judged in that commit)."""
-    cache: dict[tuple, Plan | None] = {}
+    of the plan files (`read` remembers them across calls). A plan with errors gives None (no
+    rules judged in that commit)."""
     out: dict[str, Plan | None] = {}
     for sha, files in specs.items():
         ids = {path: blob_of.get(spec) for path, spec in files.items()}
         key = tuple(sorted(ids.items()))
-        if key not in cache:
-            cache[key] = load_book(_tree(repo, sha, ids, blobs), with_ledgers=False).plan
-        out[sha] = cache[key]
+        if key not in read:
+            read[key] = load_book(_tree(repo, sha, ids, blobs), with_ledgers=False).plan
+        out[sha] = read[key]
     return out
 
 

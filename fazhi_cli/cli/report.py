@@ -27,6 +27,7 @@ from fazhi_cli.cli.common import (
     print_problems,
     view_day,
     resolve_unit,
+    today,
 )
 from fazhi_cli.engine.report_context import InvalidLedger, build_report
 from fazhi_cli.engine.report_kinds import ReportSpec, find_report, report_specs
@@ -56,7 +57,8 @@ def report(
     submission: Annotated[
         str,
         typer.Argument(
-            help="报送材料：0320 工作方案、0430 自查报告、0805 完成情况报告、1208 年度总结、weekly 周调度、monthly 月通报"
+            help="报送材料：0320 工作方案、0430 自查报告、0805 完成情况报告、1208 年度总结、weekly 周调度、monthly 月通报、"
+            "quarterly 季通报、yearly 年总结（年度评价，默认统计到方案年度末）"
             "（也可用 work-plan、self-check、completion、summary、bulletin，全角数字，或上述中文名称）",
             show_default=False,
         ),
@@ -94,6 +96,8 @@ def report(
     live = open_or_exit(root)
     if quarter is not None:
         day = _quarter_day(live, quarter, as_of, submission)
+    elif as_of is None and _is_yearly(live, submission):
+        day = min(today(), dt.date(live.plan.year, 12, 31))  # 年总结 after the year: the whole year
     else:
         day = view_day(live, as_of)
     since_day = parse_date(since, "--since", default_today=False)
@@ -187,6 +191,11 @@ def _run(
     if not to_stdout(target):
         typer.echo(f"已生成：{shown}")
     err.print(f"{who} · {spec.title} · {context.meta.footer}", markup=False)
+
+
+def _is_yearly(book: Book, submission: str) -> bool:
+    spec, _ = find_report(book.plan, submission)
+    return spec is not None and spec.kind.review
 
 
 def _quarter_day(book: Book, quarter: int, as_of: str | None, submission: str) -> dt.date:

@@ -98,3 +98,49 @@ def period_change(view: Book, every: str, *, units: list[str] | None = None, tas
         overdue_before=t_before.overdue,
         closed_before=t_before.closed,
     )
+
+
+def month_ends(year: int, until: dt.date) -> list[dt.date]:
+    """The month ends of `year` up to `until`, and `until` itself when it is not one (年总结: the
+    year's 月评价 points)."""
+    days = [month_end(year, m) for m in range(1, 13) if month_end(year, m) <= until]
+    if dt.date(year, 1, 1) <= until and (not days or days[-1] != until) and until.year == year:
+        days.append(until)
+    return days
+
+
+@dataclass(frozen=True)
+class PeriodEnd:
+    """The standings at one period end: totals and each unit's rank, light and rate."""
+
+    day: dt.date
+    totals: facts.Totals
+    standings: dict[str, facts.UnitStanding]
+
+
+@dataclass(frozen=True)
+class YearReview:
+    """年总结 of the evaluation: the year's month ends (月评价) and quarter ends (季通报), each an
+    as-of view of its own, and the items closed after their deadline."""
+
+    months: list[PeriodEnd]
+    quarters: list[PeriodEnd]
+    closed_late: list[tuple[int, str]]  # (task, unit): closed, but after the deadline in force
+
+
+def year_review(view: Book, *, units: list[str] | None = None, tasks: list[int] | None = None) -> YearReview:
+    """Each month end of the plan's year up to the view's day, as the view stood that day."""
+    plan, as_of = view.plan, view.as_of_day
+    order, present = list(plan.units), set(view.ledgers)
+    months = []
+    for day in month_ends(plan.year, as_of):
+        rows = status_rows(view.as_of(day) if day != as_of else view, units=units, tasks=tasks)
+        ranked = facts.standings(order, plan.settings, rows, day, plan.year, present)
+        months.append(PeriodEnd(day, facts.totals(rows, day, plan.year), {u.unit_id: u for u in ranked}))
+    quarter_days = {quarter_end(plan.year, q) for q in (1, 2, 3, 4)}
+    now = status_rows(view, units=units, tasks=tasks)
+    return YearReview(
+        months=months,
+        quarters=[p for p in months if p.day in quarter_days],
+        closed_late=[(r.task.id, r.unit_id) for r in now if r.closed_late],
+    )

@@ -15,7 +15,7 @@ from enum import Enum
 from fazhi_cli.book.book import Book
 from fazhi_cli.engine import facts
 from fazhi_cli.engine.facts import Category, TaskStanding, Totals, UnitStanding
-from fazhi_cli.engine.periods import PeriodChange, period_change
+from fazhi_cli.engine.periods import PeriodChange, YearReview, period_change, year_review
 from fazhi_cli.engine.report_kinds import ReportSpec
 from fazhi_cli.engine.status import Row, status_rows
 from fazhi_cli.engine.weekly import WeekFacts, week_facts
@@ -130,6 +130,7 @@ class ReportFacts:
     missing_ledgers: list[str]  # ids of units in scope with no ledger file
     week: WeekFacts | None = field(default=None)
     change: PeriodChange | None = field(default=None)  # 季通报, 月通报: since the previous period's end
+    review: YearReview | None = field(default=None)  # 年总结: every month and quarter end of the year
 
 
 def leadership_section(view: Book) -> str:
@@ -193,6 +194,7 @@ def build_report(
         missing_ledgers=[uid for uid in plan.units if uid in in_scope and uid not in present],
         week=week,
         change=period_change(view, spec.kind.compare, units=units_filter, tasks=tasks_filter) if spec.kind.compare else None,
+        review=year_review(view, units=units_filter, tasks=tasks_filter) if spec.kind.review else None,
     )
 
 

@@ -23,6 +23,7 @@ class ReportKind:
     period: bool  # covers (since, as_of] (周调度), not just a day
     default_days: int = 7  # period: default length in days
     compare: str | None = None  # quarter | month: also what changed since the previous period's end
+    review: bool = False  # 年总结: the standings at every month and quarter end of the year
 
 
 KINDS: dict[str, ReportKind] = {
@@ -34,6 +35,7 @@ KINDS: dict[str, ReportKind] = {
         ReportKind("summary", ("年度总结", "年度报告", "总结"), SCOPES, False),
         ReportKind("bulletin", ("月通报", "通报"), ("lead", "office"), False, compare="month"),
         ReportKind("quarterly", ("季通报", "季度通报"), ("lead", "office"), False, compare="quarter"),
+        ReportKind("evaluation", ("年总结", "年度评价", "年度考评", "年终评价"), ("lead", "office"), False, review=True),
         ReportKind("weekly", ("周调度", "调度"), ("lead", "office"), True),
     )
 }

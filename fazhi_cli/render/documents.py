@@ -49,7 +49,7 @@ from markupsafe import Markup, escape
 from fazhi_cli.render.report_fields import ReportContext
 from fazhi_cli.store.templatefiles import TemplateFileError, read_template, template_present
 from fazhi_cli.render.text import clean_text, cn_date
-from fazhi_cli.render.records import to_json
+from fazhi_cli.render.records import plain, to_json
 
 FORMATS = ("md", "html", "docx", "json")
 FAMILY_OF = {"md": "md", "html": "html", "docx": "docx"}
@@ -411,7 +411,7 @@ class _deadline:
 def render_report(context: ReportContext, fmt: str, workspace_templates: Path | None) -> bytes:
     """The report as bytes in `fmt` (md, html, docx, or json: the template context itself)."""
     if fmt == "json":
-        return to_json(context.as_dict()).encode("utf-8")
+        return to_json(plain(context), compact=True).encode("utf-8")
     text = render_text(context, FAMILY_OF[fmt], workspace_templates)
     if fmt == "docx":
         from fazhi_cli.render.docx_writer import DocxMarkupError, build_docx

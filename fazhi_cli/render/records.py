@@ -6,12 +6,32 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 
-def to_json(data: Any) -> str:
-    """Strict JSON (no NaN or Infinity: a value that is not a finite number is a bug, not output)."""
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str, allow_nan=False) + "\n"
+def to_json(data: Any, *, compact: bool = False) -> str:
+    """Strict JSON (no NaN or Infinity: a value that is not a finite number is a bug, not output).
+    `compact`: one line, for large documents meant for programs (a report's template data)."""
+    return json.dumps(data, ensure_ascii=False, indent=None if compact else 2, default=str, allow_nan=False) + "\n"
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses, lists and dicts as plain JSON-ready values, like dataclasses.asdict but
+    without deep-copying every leaf (a report's context holds each row several times)."""
+    names = _FIELD_NAMES.get(type(value))
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:

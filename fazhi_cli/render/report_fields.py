@@ -28,6 +28,7 @@ from fazhi_cli.engine.state import STATE_LABELS, State, TargetProgress
 from fazhi_cli.engine.weekly import EVENT_LABELS, WeekEvent
 from fazhi_cli.models.ledger import ACTION_LABELS, Decision, WorkPlan
 from fazhi_cli.models.plan import LEVEL_LABELS, TASK_KIND_LABELS, TaskKind
+from fazhi_cli.render.review_fields import ReviewView, review_view
 from fazhi_cli.render.status_view import flag_label
 from fazhi_cli.render.text import brief, clean_text, cn_date, join, pct, points
 
@@ -377,6 +378,7 @@ class ReportContext:
     event_items: int = 0  # weekly: distinct (unit, task) items the events concern
     new_overdue: list[ReportRow] = field(default_factory=list)
     change: ChangeView | None = None  # 季通报, 月通报: since the previous period's end
+    review: ReviewView | None = None  # 年总结: every month and quarter end of the year
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -692,6 +694,7 @@ def report_context(plan: Plan, f: ReportFacts) -> ReportContext:
         event_items=len({(e.unit_id, e.task_id) for e in events}),
         new_overdue=[by_key[k] for k in f.week.new_overdue] if f.week else [],
         change=change_view(plan, f.change, by_key, as_of) if f.change else None,
+        review=review_view(plan, f.review, by_key) if f.review else None,
     )
 
 

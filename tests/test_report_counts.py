@@ -28,7 +28,6 @@ SENTENCE = re.compile(
 TABLE_LEADS = {
     r"（[一二三四]）(?:已完成|正在推进|尚未启动|长期坚持)（(\d+)项）": None,
     r"逾期未完成(\d+)项：\n": "overdue",
-    r"逾期未完成(\d+)项，涉及\d+个单位": "overdue",
     r"未完成的任务(\d+)项（尚未申请销号），逐项说明如下": "open",
     r"本周台账记录销号和延期办理(\d+)件": None,
 }
@@ -50,6 +49,34 @@ def table_rows_after(md: str, at: int) -> int:
             break
     body = [r for r in rows if not re.fullmatch(r"\|(?:\s*-+:?\s*\|)+", r.replace(" ", "").replace("---:", "---"))]
     return max(0, len(body) - 1)
+
+
+def expand(runs: str) -> list[int]:
+    """5–7、9 → [5, 6, 7, 9]."""
+    out = []
+    for part in runs.split("、"):
+        low, _, high = part.partition("–")
+        out += list(range(int(low), int(high or low) + 1))
+    return out
+
+
+def annex_items(md: str, at: int) -> int:
+    """The overdue items an annex table lists: a line of one item (“30 负责人出庭应诉”) or of
+    several (“共3项：5–7”), whose task numbers are counted one by one."""
+    total = 0
+    lines = md[at:].lstrip("\n").split("\n")
+    for line in lines[2:]:  # after the header and the |---| line
+        if not line.startswith("|"):
+            break
+        cell = line.split("|")[2].strip()
+        several = re.fullmatch(r"共(\d+)项：(.+)", cell)
+        if several:
+            assert len(expand(several.group(2))) == int(several.group(1)), cell
+            total += int(several.group(1))
+        else:
+            assert re.match(r"\d+ ", cell), cell
+            total += 1
+    return total
 
 
 CASES = []
@@ -102,6 +129,14 @@ def test_counts_agree(small, cli, tmp_path, kind, scope, who, day):
     for m in re.finditer(r"逾期未完成(\d+)项：([^\n]*?)（明细见附件", md):
         parts = [int(x) for x in re.findall(r"(\d+)项", m.group(2))]
         assert int(m.group(1)) == sum(parts) == t.overdue
+        checked += 1
+    for m in re.finditer(r"逾期未完成(\d+)项，涉及(\d+)个单位：([^\n]*?)（明细见附件", md):
+        parts = [int(x) for x in re.findall(r"(\d+)项", m.group(3))]
+        assert int(m.group(1)) == sum(parts) == t.overdue and int(m.group(2)) == len(parts)
+        checked += 1
+    annex = re.search(r"### (?:逾期未完成事项明细|逾期事项清单)\n", raw)
+    if annex and t.overdue:
+        assert annex_items(raw, annex.end()) == t.overdue
         checked += 1
     headings = [int(x) for x in re.findall(r"（[一二三四]）(?:已完成|正在推进|尚未启动|长期坚持)（(\d+)项）", md)]
     if headings:

@@ -297,3 +297,39 @@ def task_standings(rows: Sequence[FactRow], as_of: dt.date, year: int) -> list[T
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class LeadStanding:
+    """One lead unit across the tasks it leads (city reports: the roll-up by 牵头单位)."""
+
+    unit_id: str
+    tasks: tuple[int, ...]
+    total: int  # (unit, task) items on those tasks
+    closed: int
+    overdue: int
+    overdue_units: tuple[str, ...]  # units overdue on one of those tasks, first seen first
+
+    @property
+    def rate(self) -> float:
+        return self.closed / self.total if self.total else 0.0
+
+
+def lead_standings(unit_order: Sequence[str], tasks: Sequence[TaskStanding]) -> list[LeadStanding]:
+    """Each lead unit's tasks summed up, in the order of data/units.yaml; a task with two lead
+    units counts for both."""
+    led: dict[str, list[TaskStanding]] = {}
+    for t in tasks:
+        for uid in t.lead:
+            led.setdefault(uid, []).append(t)
+    out = []
+    for uid in (u for u in unit_order if u in led):
+        mine = led[uid]
+        overdue_units = tuple(dict.fromkeys(u for t in mine for u in t.overdue_units))
+        out.append(
+            LeadStanding(
+                uid, tuple(t.task.id for t in mine), sum(t.totals.total for t in mine),
+                sum(t.totals.closed for t in mine), sum(t.totals.overdue for t in mine), overdue_units,
+            )
+        )
+    return out

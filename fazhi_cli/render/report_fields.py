@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from dataclasses import asdict, dataclass, field
 
 from fazhi_cli.book.plan import Plan
+from fazhi_cli.engine.facts import lead_standings
 from fazhi_cli.engine.facts import CATEGORY_LABELS, LIGHT_LABELS, ROLE_LABELS, Category, Light, TaskStanding, Totals, UnitStanding
 from fazhi_cli.engine.report_context import (
     NEXT_SOURCE_LABELS,
@@ -28,6 +29,7 @@ from fazhi_cli.engine.state import STATE_LABELS, State, TargetProgress
 from fazhi_cli.engine.weekly import EVENT_LABELS, WeekEvent
 from fazhi_cli.models.ledger import ACTION_LABELS, Decision, WorkPlan
 from fazhi_cli.models.plan import LEVEL_LABELS, TASK_KIND_LABELS, TaskKind
+from fazhi_cli.render.overdue_fields import LeadLine, OverdueLine, lead_lines, overdue_lines
 from fazhi_cli.render.review_fields import ReviewView, review_view
 from fazhi_cli.render.status_view import flag_label
 from fazhi_cli.render.text import brief, clean_text, cn_date, join, pct, points
@@ -379,6 +381,8 @@ class ReportContext:
     new_overdue: list[ReportRow] = field(default_factory=list)
     change: ChangeView | None = None  # 季通报, 月通报: since the previous period's end
     review: ReviewView | None = None  # 年总结: every month and quarter end of the year
+    overdue_lines: list[OverdueLine] = field(default_factory=list)  # the overdue annex, compact
+    by_lead: list[LeadLine] = field(default_factory=list)  # the roll-up by lead unit
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -658,6 +662,7 @@ def report_context(plan: Plan, f: ReportFacts) -> ReportContext:
     section = f.leadership_section
     cat = lambda c: [r for r in rows if r.category == c.value]  # noqa: E731
     events = [event_line(plan, e) for e in f.week.events] if f.week else []
+    overdue_groups = overdue_by_unit(plan, rows)
     return ReportContext(
         meta=meta,
         unit=unit,
@@ -686,7 +691,9 @@ def report_context(plan: Plan, f: ReportFacts) -> ReportContext:
         behind=[u for u in units if not u.on_schedule],
         lights={light.value: sum(1 for u in units if u.light == light.value) for light in Light},
         red_units=[u for u in units if u.light == Light.RED.value],
-        overdue_by_unit=overdue_by_unit(plan, rows),
+        overdue_by_unit=overdue_groups,
+        overdue_lines=overdue_lines(overdue_groups),
+        by_lead=lead_lines(plan, lead_standings(list(plan.units), f.tasks)),
         invalid_ledgers=f.invalid_ledgers,
         missing_ledgers=[plan.units[uid].label for uid in f.missing_ledgers],
         light_rule=light_rule(plan),

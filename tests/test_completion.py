@@ -52,3 +52,43 @@ def test_the_shell_protocol_completes_units_and_tasks(ws):
     assert "科尔沁区" in complete("fazhi close 7 --unit 科", 4)
     assert complete("fazhi close --unit kerqin 1", 4)[:2] == ["1", "10"]
     assert "status" in complete("fazhi sta", 1)
+
+
+def _as_if_in(monkeypatch, tmp_path, shell: str | None):
+    import shellingham
+
+    def detect():
+        if shell is None:
+            raise shellingham.ShellDetectionFailure()
+        return shell, f"/bin/{shell}"
+
+    monkeypatch.setattr(shellingham, "detect_shell", detect)
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+
+def test_install_completion_writes_the_script_and_says_so_in_chinese(monkeypatch, tmp_path):
+    _as_if_in(monkeypatch, tmp_path, "bash")
+    result = CliRunner().invoke(app, ["--install-completion"], prog_name="fazhi")
+    assert result.exit_code == 0, result.output
+    script = tmp_path / ".bash_completions" / "fazhi.sh"
+    assert result.stdout.splitlines()[0] == f"已为 bash 安装自动补全：{script}"
+    assert "重新打开命令行窗口后生效" in result.stdout and "installed" not in result.stdout
+    assert "_FAZHI_COMPLETE=complete_bash" in script.read_text() and str(script) in (tmp_path / ".bashrc").read_text()
+    shown = CliRunner().invoke(app, ["--show-completion"], prog_name="fazhi")
+    assert shown.exit_code == 0 and "complete -o default -F _fazhi_completion fazhi" in shown.stdout
+
+
+def test_install_completion_in_an_unknown_shell_says_what_to_do(monkeypatch, tmp_path):
+    for shell in (None, "tcsh"):
+        _as_if_in(monkeypatch, tmp_path, shell)
+        result = CliRunner().invoke(app, ["--install-completion"], prog_name="fazhi")
+        assert result.exit_code == 2 and "自动补全支持 bash、zsh、fish 和 PowerShell" in result.stderr
+        assert "fazhi --show-completion" in result.stderr and not (tmp_path / ".bash_completions").exists()
+
+
+def test_lead_completes_only_units_that_lead_a_task(ws):
+    from fazhi_cli.cli.common import complete_lead
+
+    assert complete_lead(context(ws), "司") == [("司法局", "通辽市司法局")]
+    assert "科区" not in dict(complete_lead(context(ws), "科"))  # 科尔沁区 leads no task
+    assert "科区" in dict(complete_unit(context(ws), "科"))

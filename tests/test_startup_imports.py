@@ -73,7 +73,7 @@ def test_help_imports_no_command_module(tmp_path):
     loaded, proc = modules_loaded(tmp_path, "--help")
     assert proc.returncode == 0
     assert "命令：" in proc.stdout
-    commands = sorted(m for m in loaded if m.startswith("fazhi_cli.cli.") and m not in ("fazhi_cli.cli.app", "fazhi_cli.cli.usage", "fazhi_cli.cli.help"))
+    commands = sorted(m for m in loaded if m.startswith("fazhi_cli.cli.") and m not in ("fazhi_cli.cli.app", "fazhi_cli.cli.usage", "fazhi_cli.cli.help", "fazhi_cli.cli.completion"))
     assert commands == []
     assert "pydantic" not in loaded and "rich" not in loaded
 

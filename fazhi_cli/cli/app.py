@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from fazhi_cli import __version__
 from fazhi_cli.store import interrupts
+from fazhi_cli.cli import completion
 from fazhi_cli.cli.help import ChineseGroup
 from fazhi_cli.cli.usage import explain, hint, is_help_request, is_usage_error
 
@@ -140,7 +141,7 @@ app = typer.Typer(
     name="fazhi",
     help="法治政府建设工作台账：任务分解、单位台账、销号管理与报送材料。\n\n在工作区目录（含 data/tasks.yaml）中运行。",
     no_args_is_help=True,
-    add_completion=True,
+    add_completion=False,  # our own options below say what they did in Chinese
     **_SETTINGS,
     context_settings={"help_option_names": ["-h", "--help"]},
     cls=LazyGroup,
@@ -156,6 +157,14 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="显示版本并退出"),
+    install_completion: bool = typer.Option(
+        False, "--install-completion", callback=completion.install, is_eager=True, expose_value=False,
+        help="为当前使用的命令行（bash、zsh、PowerShell 等）安装 Tab 自动补全",
+    ),
+    show_completion: bool = typer.Option(
+        False, "--show-completion", callback=completion.show, is_eager=True, expose_value=False,
+        help="显示当前命令行的自动补全脚本，可复制后自行安装",
+    ),
 ) -> None:
     """法治政府建设工作台账。"""
 

@@ -41,12 +41,23 @@ def _completion_book(ctx: typer.Context, *, with_ledgers: bool = False) -> Book 
 
 def complete_unit(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Units by id, full name, short name and alias (what `--unit` accepts), each with its name."""
-    book = _completion_book(ctx)
+    return _complete_units(_completion_book(ctx), incomplete, leading_only=False)
+
+
+def complete_lead(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """What `--lead` accepts: the units that lead a task, under each of their names."""
+    return _complete_units(_completion_book(ctx), incomplete, leading_only=True)
+
+
+def _complete_units(book: Book | None, incomplete: str, *, leading_only: bool) -> list[tuple[str, str]]:
     if book is None:
         return []
+    leaders = {uid for r in book.responsibilities.values() for uid in r.lead} if leading_only else None
     out: dict[str, str] = {}
     folded = incomplete.casefold()
     for unit in book.plan.units.values():
+        if leaders is not None and unit.id not in leaders:
+            continue
         for name in (unit.id, unit.short, unit.name, *unit.aliases):
             if name and name.casefold().startswith(folded) and name not in out:
                 out[name] = unit.name if name != unit.name else unit.id

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import AsOfOpt, ForceOpt, RootOpt, UnitOpt, fail, open_or_exit, resolve_lead, resolve_unit, save_output, to_stdout, view_day
+from fazhi_cli.cli.common import complete_lead, AsOfOpt, ForceOpt, RootOpt, UnitOpt, fail, open_or_exit, resolve_lead, resolve_unit, save_output, to_stdout, view_day
 from fazhi_cli.cli.report import invalid_ledgers
 from fazhi_cli.engine.report_context import ledger_table
 from fazhi_cli.render.console import make_console
@@ -40,7 +40,7 @@ def export(
     ] = None,
     force: ForceOpt = False,
     unit: UnitOpt = None,
-    lead: Annotated[Optional[str], typer.Option("--lead", help="牵头单位：只导出其牵头的任务（各承担单位）", show_default=False)] = None,
+    lead: Annotated[Optional[str], typer.Option("--lead", metavar="单位", help="牵头单位：只导出其牵头的任务（各承担单位）", show_default=False, autocompletion=complete_lead)] = None,
     as_of: AsOfOpt = None,
     root: RootOpt = None,
 ) -> None:

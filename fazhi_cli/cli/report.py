@@ -13,6 +13,7 @@ import typer
 
 from fazhi_cli import __version__
 from fazhi_cli.cli.common import (
+    complete_lead,
     resolve_lead,
     save_output,
     to_stdout,
@@ -46,7 +47,7 @@ class ReportFormat(str, Enum):
     json = "json"
 
 
-LeadOpt = Annotated[Optional[str], typer.Option("--lead", help="牵头单位：生成它对所牵头任务的报告", show_default=False)]
+LeadOpt = Annotated[Optional[str], typer.Option("--lead", metavar="单位", help="牵头单位：生成它对所牵头任务的报告", show_default=False, autocompletion=complete_lead)]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="输出文件（默认 reports/ 下按材料和单位命名；- 表示标准输出）", show_default=False)]
 RevOpt = Annotated[
     Optional[str], typer.Option("--rev", help="按某次 git 提交时的数据和模板生成（提交号、分支或标签），用于重新生成已报送的材料", show_default=False)

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import AsOfOpt, FormatOpt, ListFormat, RootOpt, UnitOpt, fail, open_or_exit, resolve_lead, resolve_unit, view_day
+from fazhi_cli.cli.common import complete_lead, AsOfOpt, FormatOpt, ListFormat, RootOpt, UnitOpt, fail, open_or_exit, resolve_lead, resolve_unit, view_day
 from fazhi_cli.engine.status import status_rows, summarize
 from fazhi_cli.render.console import make_console
 from fazhi_cli.render.records import to_csv, to_json
@@ -15,7 +15,7 @@ from fazhi_cli.render.status_view import flat_rows, as_of_title, print_rows_by_u
 
 def status(
     unit: UnitOpt = None,
-    lead: Annotated[Optional[str], typer.Option("--lead", help="牵头单位：列出其牵头任务中各责任单位的进度", show_default=False)] = None,
+    lead: Annotated[Optional[str], typer.Option("--lead", metavar="单位", help="牵头单位：列出其牵头任务中各责任单位的进度", show_default=False, autocompletion=complete_lead)] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="只列逾期事项")] = False,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = ListFormat.table,

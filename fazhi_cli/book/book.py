@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from functools import cached_property
 
 from fazhi_cli.book.directory import Responsibility, responsibility
@@ -43,7 +44,15 @@ class LedgerFile:
 
     @property
     def valid(self) -> bool:
-        return self.loaded.model is not None and not has_errors(self.problems)
+        return self.loaded.has_model and not has_errors(self.problems)
+
+    def claims(self) -> dict[int, dt.date]:
+        """The tasks this ledger claims (认领), with the day (from the cache's summary when the
+        file came from it, so the model is not built for this)."""
+        summary = getattr(self.loaded, "summary", None)
+        if summary is not None:
+            return summary["claims"]
+        return ledger_claims(self.loaded.model)
 
     def position(self, data_path: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
         return self.loaded.position(data_path, key=key)
@@ -60,15 +69,20 @@ class Book:
     ws: Workspace | None = None  # the work tree read from; None when read from a git commit
     revision: str | None = None  # the commit read from, when not the work tree
     as_of_day: dt.date | None = None  # set by as_of(): nothing dated later is in this book
-    _ledgers: dict[str, Ledger] | None = field(default=None, repr=False)
+    _ledgers: Mapping[str, Ledger] | None = field(default=None, repr=False)
+    _cutoff: dt.date | None = field(default=None, repr=False)  # the earliest as_of day in the chain
 
     # --- ledgers ------------------------------------------------------------------------
     @property
-    def ledgers(self) -> dict[str, Ledger]:
-        """The valid ledgers, by unit id (as of `as_of_day` when set)."""
+    def ledgers(self) -> Mapping[str, Ledger]:
+        """The valid ledgers, by unit id (as of `as_of_day` when set: each cut to that day when it
+        is first looked at, so a one-unit view cuts one ledger)."""
         if self._ledgers is None:
-            self._ledgers = {stem: f.model for stem, f in self.ledger_files.items() if f.valid}
+            self._ledgers = self._valid_models()
         return self._ledgers
+
+    def _valid_models(self) -> Mapping[str, Ledger]:
+        return ValidModels(self.ledger_files)
 
     def invalid_ledgers(self) -> dict[str, LedgerFile]:
         return {stem: f for stem, f in self.ledger_files.items() if not f.valid}
@@ -90,9 +104,12 @@ class Book:
     def claims(self) -> dict[int, frozenset[str]]:
         """Units that claimed (认领) each task in their valid ledgers."""
         found: dict[int, set[str]] = {}
-        for unit_id, ledger in self.ledgers.items():
-            for task_id, entry in ledger.tasks.items():
-                if entry is not None and entry.claimed is not None:
+        cutoff = self._cutoff
+        for unit_id, f in self.ledger_files.items():
+            if not f.valid:
+                continue
+            for task_id, claimed in f.claims().items():
+                if cutoff is None or claimed <= cutoff:
                     found.setdefault(task_id, set()).add(unit_id)
         return {tid: frozenset(units) for tid, units in found.items()}
 
@@ -134,10 +151,58 @@ class Book:
         """The workspace as it stood at the end of `day`: only what is dated on or before it —
         progress, records, 销号 log, claims, extension requests and decisions — and so only the
         evidence those cite. Invalid ledgers stay invalid; the plan is the plan."""
+        cutoff = day if self._cutoff is None else min(day, self._cutoff)
         ledgers = {stem: f for stem, f in self.ledger_files.items()}
-        book = Book(self.files, self.plan, self.plan_problems, ledgers, self.ws, self.revision, day)
-        book._ledgers = {uid: ledger_as_of(ledger, day) for uid, ledger in self.ledgers.items()}
+        book = Book(self.files, self.plan, self.plan_problems, ledgers, self.ws, self.revision, day, _cutoff=cutoff)
+        book._ledgers = LedgersAsOf(self._valid_models(), cutoff)
         return book
+
+
+def ledger_claims(ledger: Ledger | None) -> dict[int, dt.date]:
+    """Task → the day the ledger claimed it."""
+    if ledger is None:
+        return {}
+    return {tid: e.claimed for tid, e in ledger.tasks.items() if e is not None and e.claimed is not None}
+
+
+class ValidModels(Mapping):
+    """The valid ledgers' models by unit id, each built when first looked at."""
+
+    def __init__(self, files: dict[str, LedgerFile]) -> None:
+        self._files = {stem: f for stem, f in files.items() if f.valid}
+
+    def __getitem__(self, unit_id: str) -> Ledger:
+        return self._files[unit_id].model
+
+    def __iter__(self):
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __contains__(self, unit_id: object) -> bool:
+        return unit_id in self._files
+
+
+class LedgersAsOf(Mapping):
+    """The valid ledgers cut to a day, each cut when first looked at."""
+
+    def __init__(self, ledgers: Mapping[str, Ledger], day: dt.date) -> None:
+        self._source, self._day, self._cut = ledgers, day, {}
+
+    def __getitem__(self, unit_id: str) -> Ledger:
+        if unit_id not in self._cut:
+            self._cut[unit_id] = ledger_as_of(self._source[unit_id], self._day)
+        return self._cut[unit_id]
+
+    def __iter__(self):
+        return iter(self._source)
+
+    def __len__(self) -> int:
+        return len(self._source)
+
+    def __contains__(self, unit_id: object) -> bool:
+        return unit_id in self._source
 
 
 def ledger_as_of(ledger: Ledger, day: dt.date) -> Ledger:

@@ -9,13 +9,17 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from fazhi_cli.book.book import Book, LedgerFile
+import pickle
+
+from fazhi_cli.book.book import Book, LedgerFile, ledger_claims
 from fazhi_cli.book.plan import Plan, build_plan
 from fazhi_cli.book.plancheck import check_plan
 from fazhi_cli.models.common import SAFE_ID, WINDOWS_RESERVED
 from fazhi_cli.problems import Problem, error, has_errors
-from fazhi_cli.store.loader import Loaded, load_ledger, load_plan_files
-from fazhi_cli.store.source import FolderSource, TreeSource
+from fazhi_cli.models.ledger import Ledger
+from fazhi_cli.store.cache import FileCache
+from fazhi_cli.store.loader import CachedLoaded, Loaded, load_ledger, load_model, load_plan_files
+from fazhi_cli.store.source import FolderSource, TreeSource, Unreadable
 from fazhi_cli.store.workspace import find_workspace
 
 
@@ -40,13 +44,13 @@ def load_book(source: FolderSource | TreeSource, *, with_ledgers: bool = True) -
         paths = source.ledger_paths()
         if isinstance(source, TreeSource):
             source.prefetch(paths)
-        ledgers = read_ledgers(source, paths)
+        ledgers = read_ledgers(source, paths, FileCache(source.root) if isinstance(source, FolderSource) else None)
     if isinstance(source, FolderSource):
         return Book(files, plan, problems, ledgers, source.ws, None)
     return Book(files, plan, problems, ledgers, None, source.revision)
 
 
-def read_ledgers(source: Any, paths: list[str]) -> dict[str, LedgerFile]:
+def read_ledgers(source: Any, paths: list[str], cache: FileCache | None = None) -> dict[str, LedgerFile]:
     """Every ledger file, with its own problems; two files for one unit (kerqin.yaml beside
     kerqin.yml) are both reported and the unit's ledger is invalid until one is removed."""
     by_stem: dict[str, list[str]] = {}
@@ -54,9 +58,10 @@ def read_ledgers(source: Any, paths: list[str]) -> dict[str, LedgerFile]:
         by_stem.setdefault(PurePosixPath(path).stem, []).append(path)
     out: dict[str, LedgerFile] = {}
     for stem, same in by_stem.items():
-        loaded = [load_ledger(source, path) for path in same]
+        read = [_read_ledger(source, path, stem, cache) for path in same]
+        loaded = [item for item, _ in read]
         first = loaded[0]
-        problems = list(first.problems) + ledger_file_problems(stem, first)
+        problems = list(first.problems) + read[0][1]
         if len(same) > 1:
             names = "、".join(same)
             for item in loaded:
@@ -65,6 +70,29 @@ def read_ledgers(source: Any, paths: list[str]) -> dict[str, LedgerFile]:
                 )
         out[stem] = LedgerFile(stem, first, problems)
     return out
+
+
+def _read_ledger(source: Any, path: str, stem: str, cache: FileCache | None) -> tuple[Loaded, list[Problem]]:
+    """One ledger and the problems of its file as a unit's ledger, from the cache when its bytes
+    were read before."""
+    raw = None
+    if cache is not None:
+        try:
+            raw = source.read(path)
+        except Unreadable:
+            raw = None
+    if raw is None:  # no cache, or nothing to cache: the ordinary path reports why
+        loaded = load_ledger(source, path)
+        return loaded, ledger_file_problems(stem, loaded)
+    hit = cache.get(path, raw)
+    if hit is not None:
+        blob, summary, problems, extra = hit
+        return CachedLoaded(path, raw, problems, blob, summary), extra
+    loaded = load_model(Path(path), path, Ledger, raw=raw)
+    extra = ledger_file_problems(stem, loaded)
+    blob = pickle.dumps(loaded.model, protocol=pickle.HIGHEST_PROTOCOL) if loaded.model is not None else None
+    cache.put(path, raw, (blob, {"claims": ledger_claims(loaded.model)}, loaded.problems, extra))
+    return loaded, extra
 
 
 def ledger_file_problems(stem: str, loaded: Loaded) -> list[Problem]:

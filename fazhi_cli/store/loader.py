@@ -33,12 +33,47 @@ class Loaded(Generic[M]):
     decoded: Decoded | None = None
     raw: bytes | None = None
     problems: list[Problem] = field(default_factory=list)
+    from_cache: bool = False  # model and problems from the cache; parsed again only if a position is asked
+
+    @property
+    def has_model(self) -> bool:
+        return self.model is not None
 
     def position(self, data_path: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
+        if self.parsed is None and self.from_cache and self.raw is not None:
+            self.decoded, self.parsed, _ = parse_bytes(self.raw, self.path)
         if self.parsed is None:
             return (None, None)
         pos = self.parsed.position(data_path, key=key)
         return pos if pos else (None, None)
+
+
+class CachedLoaded(Loaded):
+    """A file whose model and problems came from the cache (store/cache.py): the problems at once,
+    the model unpickled when first used (a one-unit view never builds the other units' models),
+    the positions parsed again from the bytes only when one is asked for."""
+
+    def __init__(self, path: str, raw: bytes, problems: list[Problem], model_blob: bytes | None, summary: dict) -> None:
+        self._blob = model_blob
+        super().__init__(path, None, raw=raw, problems=problems, from_cache=True)
+        self.summary = summary  # small facts kept beside the model (a ledger's claims)
+
+    @property
+    def has_model(self) -> bool:
+        return self._blob is not None
+
+    @property
+    def model(self):
+        if "_model" not in self.__dict__:
+            import pickle
+
+            self.__dict__["_model"] = pickle.loads(self._blob) if self._blob is not None else None
+        return self.__dict__["_model"]
+
+    @model.setter
+    def model(self, value) -> None:  # the dataclass's __init__ sets None: the blob decides
+        if value is not None:
+            self.__dict__["_model"] = value
 
 
 def read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:

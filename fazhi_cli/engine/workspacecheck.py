@@ -174,9 +174,8 @@ def _check_evidence(book: Book, loaded: LedgerFile, at: tuple, entry, files) -> 
     places += [("log", i, item.evidence) for i, item in enumerate(entry.log)]
     for section, index, items in places:
         for e_index, item in enumerate(items):
-            line, col = loaded.position(at + (section, index, "evidence", e_index))
-
-            def report(code: str, message: str, severity=Severity.ERROR) -> None:
+            def report(code: str, message: str, severity=Severity.ERROR, where=at + (section, index, "evidence", e_index)) -> None:
+                line, col = loaded.position(where)  # only for a problem: a cached ledger is parsed again for it
                 problems.append(Problem(loaded.path, line, col, code, message, severity))
 
             if isinstance(item, EvidenceFile):

@@ -18,13 +18,13 @@ from fazhi_cli.book.book import Book
 from fazhi_cli.book.load import ledger_file_problems
 from fazhi_cli.engine.actions import Decision, Refused
 from fazhi_cli.engine.workspacecheck import check_ledger
-from fazhi_cli.models.ledger import Entry, Ledger
+from fazhi_cli.models.ledger import Entry, EvidenceFile, Ledger
 from fazhi_cli.models.plan import Task, Unit
 from fazhi_cli.core.lookup import Refusal, find_task, find_unit, parse_day, refuse
 from fazhi_cli.problems import Problem, refusal
 from fazhi_cli.store.git import COMMIT_ACTIONS, GitError, commit_paths, git_missing_in, git_refusal, is_work_tree
 from fazhi_cli.store.ledgeredit import EditOutcome, EditRefused, Scope, WriteError, append_item, edit_ledger, entry_map, set_value
-from fazhi_cli.store.files import FileFacts
+from fazhi_cli.store.files import RecordedFileFacts
 from fazhi_cli.store.loader import load_model
 
 
@@ -115,7 +115,7 @@ def ledger_validator(book: Book, unit: Unit, path: Path, today: dt.date) -> Call
     """Checks the ledger as it would be written, by the same rules `fazhi check` applies to a
     hand-edited file: shape, one entry per task, tasks carried, the 销号 rules, evidence."""
     shown = book.ws.relative(path)
-    files = FileFacts(book.ws.root)
+    files = RecordedFileFacts(book.ws.root, recorded_evidence(book.ledgers.get(unit.id)))
 
     def validate(new_bytes: bytes) -> list[Problem]:
         loaded = load_model(path, shown, Ledger, raw=new_bytes)
@@ -126,6 +126,22 @@ def ledger_validator(book: Book, unit: Unit, path: Path, today: dt.date) -> Call
         return problems + [p for p in check_ledger(candidate, candidate.ledger_files[unit.id], today, files) if p.is_error]
 
     return validate
+
+
+def recorded_evidence(ledger: Ledger | None) -> dict[str, str]:
+    """Evidence files with the sha256 the ledger recorded for them, by path."""
+    out: dict[str, str] = {}
+    differ: set[str] = set()  # recorded twice with two values: read the file to know which is right
+    for entry in (ledger.tasks.values() if ledger else ()):
+        if entry is None:
+            continue
+        for items in [p.evidence for p in entry.progress] + [r.evidence for r in entry.records] + [i.evidence for i in entry.log]:
+            for item in items:
+                if isinstance(item, EvidenceFile) and item.sha256:
+                    path = item.path.replace("\\", "/")
+                    if out.setdefault(path, item.sha256) != item.sha256:
+                        differ.add(path)
+    return {path: sha for path, sha in out.items() if path not in differ}
 
 
 def apply_decision(entry: Any, decision: Decision) -> None:

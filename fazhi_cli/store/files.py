@@ -59,17 +59,16 @@ class FileFacts:
         (`missing` says why)."""
         if relative not in self._hashes:
             path = self.root / relative
-            ok = (
-                inside(self.root, path) == os.path.normpath(relative).replace(os.sep, "/")
-                and path.is_file()
-                and not path.is_symlink()
-            )
             try:
-                self._hashes[relative] = file_sha256(path) if ok else None
+                self._hashes[relative] = file_sha256(path) if self._regular(relative) else None
             except OSError as exc:
                 self._hashes[relative] = None
                 self._why[relative] = f"无法读取（{exc.strerror or exc}）"
         return self._hashes[relative]
+
+    def _regular(self, relative: str) -> bool:
+        path = self.root / relative
+        return inside(self.root, path) == os.path.normpath(relative).replace(os.sep, "/") and path.is_file() and not path.is_symlink()
 
     def missing(self, relative: str) -> str:
         """Why `sha256(relative)` is None, as a phrase: 不存在, 是目录, 无法读取（…）."""
@@ -80,3 +79,18 @@ class FileFacts:
             return "是符号链接，不是文件本身"
         kind = kind_of(path)
         return f"是{kind}，不是普通文件" if kind else "不存在（已被删除或移动？）"
+
+
+class RecordedFileFacts(FileFacts):
+    """FileFacts for a write: a file the ledger already recorded is taken at its recorded sha256
+    while it is still a regular file there (`fazhi check` hashes it again); only the files a
+    write adds are read, so a write does not re-read a unit's whole evidence folder."""
+
+    def __init__(self, root: Path, recorded: dict[str, str]):
+        super().__init__(root)
+        self._recorded = recorded
+
+    def sha256(self, relative: str) -> str | None:
+        if relative not in self._hashes and relative in self._recorded and self._regular(relative):
+            self._hashes[relative] = self._recorded[relative]
+        return super().sha256(relative)

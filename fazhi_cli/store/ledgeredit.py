@@ -593,6 +593,34 @@ def _comment_part(line: str) -> str | None:
     return line[at:].strip() if at >= 0 else None
 
 
+def line_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes from `a` to `b`, the common first and last lines matched directly: an
+    edit of one task in a ledger of 10,000 entries compares a few lines, not the whole file (the
+    matcher is quadratic in the lines it is given)."""
+    m = min(len(a), len(b))
+    lo = 0
+    while lo < m and a[lo] == b[lo]:
+        lo += 1
+    hi = 0
+    while hi < m - lo and a[len(a) - 1 - hi] == b[len(b) - 1 - hi]:
+        hi += 1
+    out: list[tuple[str, int, int, int, int]] = [("equal", 0, lo, 0, lo)] if lo else []
+    middle = difflib.SequenceMatcher(None, a[lo : len(a) - hi], b[lo : len(b) - hi], autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in middle:
+        op = (tag, i1 + lo, i2 + lo, j1 + lo, j2 + lo)
+        if tag == "equal" and out and out[-1][0] == "equal":
+            op = ("equal", out[-1][1], op[2], out[-1][3], op[4])
+            out.pop()
+        out.append(op)
+    if hi:
+        if out and out[-1][0] == "equal":
+            _, i1, _, j1, _ = out.pop()
+            out.append(("equal", i1, len(a), j1, len(b)))
+        else:
+            out.append(("equal", len(a) - hi, len(a), len(b) - hi, len(b)))
+    return out
+
+
 def _merge(orig: list[str], noop: list[str], new: list[str], *, slide: bool) -> tuple[list[str], list[int | None]]:
     """Apply the edit noop → new to `orig` (whose lines noop may restyle: the drift). Also
     returns, for each line, the orig line it keeps or replaces in place (None: a new line)."""
@@ -600,7 +628,7 @@ def _merge(orig: list[str], noop: list[str], new: list[str], *, slide: bool) -> 
     line_to_orig: list[int | None] = [None] * n
     region_of: list[_Region | None] = [None] * n
     orig_drift = [False] * len(orig)
-    for tag, x1, x2, y1, y2 in difflib.SequenceMatcher(None, noop, orig, autojunk=False).get_opcodes():
+    for tag, x1, x2, y1, y2 in line_opcodes(noop, orig):
         if tag == "equal":
             for k in range(x2 - x1):
                 line_to_orig[x1 + k] = y1 + k
@@ -619,7 +647,7 @@ def _merge(orig: list[str], noop: list[str], new: list[str], *, slide: bool) -> 
 
     hunks = [
         [a1, a2, c1, c2]
-        for tag, a1, a2, c1, c2 in difflib.SequenceMatcher(None, noop, new, autojunk=False).get_opcodes()
+        for tag, a1, a2, c1, c2 in line_opcodes(noop, new)
         if tag != "equal"
     ]
     # Pure insertions go before the blank lines/comments that belong to what follows them.
@@ -839,8 +867,7 @@ def _entry_problems(task_id: int, source: _Source, final: list[str], parsed: Par
             if line is not None:
                 allowed.add(line)
     problems: list[Problem] = []
-    matcher = difflib.SequenceMatcher(None, source.lines, final, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in line_opcodes(source.lines, final):
         if tag == "equal":
             continue
         for i in range(i1, i2):
@@ -895,8 +922,7 @@ def _contains(old: Any, new: Any) -> bool:
 
 def _additions_problems(source: _Source, final: list[str], parsed: Parsed, shown: str) -> list[Problem]:
     problems: list[Problem] = []
-    matcher = difflib.SequenceMatcher(None, source.lines, final, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in line_opcodes(source.lines, final):
         if tag in ("equal", "insert"):
             continue
         j = j1

@@ -37,6 +37,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("reject", "closeout", "退回销号申请，并写明理由和整改要求。"),
     ("reopen", "closeout", "重新打开已销号的事项，须写明理由。"),
     ("schema", "schema", "生成编辑器校验用的 JSON Schema（写入 schemas/ 目录）。"),
+    ("import-plan", "import_plan", "从 Word、Excel 或 CSV 文件导入任务分解表，写入 data/tasks.yaml。"),
     ("fix-encoding", "fix_encoding", "把用 GBK/ANSI 编码保存的文件（Windows 记事本、WPS 的默认中文编码）转换为 UTF-8。"),
     ("history", "history", "修改历史：谁在什么时候改了哪个单位哪项任务的什么（从 git 提交记录中读取）。"),
     ("audit", "audit", "审计修改历史（供依法治市办使用）：发现问题时退出码为 1，可用于 CI 或服务器端钩子。"),

@@ -115,6 +115,7 @@ USAGE_ERRORS = [
     (["history", "--task", "abc"], "应为数字"),
     (["close", "--unit", "kerqin"], "缺少参数 任务序号"),  # missing argument
     (["report"], "缺少参数 报送编号"),
+    (["import-plan"], "缺少参数 文件"),
     (["extend", "request"], "缺少参数 任务序号"),
     (["close", "7"], "缺少选项 --unit"),  # missing option
     (["check", "--strict=1"], "选项 --strict 是开关，不带值"),

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fazhi_cli.cli.common import EXIT_CANNOT_RUN, EXIT_PROBLEMS, RootOpt, fail, print_problems
+from fazhi_cli.cli.common import EXIT_CANNOT_RUN, EXIT_PROBLEMS, RootOpt, fail, print_problems, today
 from fazhi_cli.render.console import make_console
 
 
@@ -45,12 +45,15 @@ def import_plan(
     示例：fazhi import-plan 任务分解表.csv --add-units
     """
     from fazhi_cli.core.plan_import import CannotImport, import_plan as run_import
+    from fazhi_cli.store.source import SourceError
     from fazhi_cli.store.workspace import WorkspaceNotFound
 
     try:
-        result = run_import(file, root=root, output=output, force=force, add_units=add_units, shown=str(file))
+        result = run_import(file, root=root, output=output, force=force, add_units=add_units, shown=str(file), today=today())
     except WorkspaceNotFound as exc:
         fail(str(exc), EXIT_CANNOT_RUN)
+    except SourceError as exc:
+        fail(exc.message, EXIT_CANNOT_RUN)
     except CannotImport as exc:
         print_problems(exc.problems, limit=20)
         fail(exc.message or "无法读取这个文件，没有写入任何文件", EXIT_CANNOT_RUN)
@@ -93,8 +96,11 @@ def _summary(result) -> None:
     if fresh:
         console.print(f"  新任务 {len(fresh)} 项：请核对简称（title）、方案条目（section）和类别（kind，均按一次性任务写入）", markup=False)
     for item in result.added:
-        kind = "单位" if item.kind == "unit" else "分组"
-        console.print(f"  新加入 data/units.yaml 的{kind}：{item.name}（{item.id}）——请核对全称、编号和级别", markup=False)
+        check = "全称、编号和级别" if item.kind == "unit" else "名称和成员（members）"
+        maybe = f"；是否是：{'、'.join(item.suggestions)}？" if item.suggestions else ""
+        console.print(f"  新加入 data/units.yaml 的{'单位' if item.kind == 'unit' else '分组'}：{item.name}（{item.id}）——请核对{check}{maybe}", markup=False)
+    if result.removed:
+        console.print(f"  原清单中不在此文件里、已删除的任务：{'、'.join(map(str, result.removed))}", markup=False)
     if result.stale_proposals:
         console.print("  已删除上次生成的 data/units.proposed.yaml", markup=False)
     console.print("下一步：运行 `fazhi check`，核对无误后用 git 提交。", markup=False)

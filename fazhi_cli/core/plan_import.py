@@ -10,14 +10,15 @@ are written atomically under their locks.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fazhi_cli.book.directory import build_directory
-from fazhi_cli.book.plan import build_plan
-from fazhi_cli.book.plancheck import check_plan
+from fazhi_cli.book.load import load_book
 from fazhi_cli.core.plan_readers import CannotRead, read_document
+from fazhi_cli.engine.workspacecheck import check_book
 from fazhi_cli.engine.plan_import import (
     Document,
     Reading,
@@ -69,6 +70,7 @@ class ImportResult:
     proposals: str | None = None  # the proposal file written
     proposals_text: str | None = None  # the proposals, when that file could not be written
     stale_proposals: bool = False  # an earlier proposal file was removed
+    removed: list[int] = field(default_factory=list)  # tasks of the old tasks.yaml the file does not have
 
 
 def find_import_workspace(root: str | os.PathLike | None) -> Workspace:
@@ -90,21 +92,17 @@ def find_import_workspace(root: str | os.PathLike | None) -> Workspace:
     )
 
 
-class _Overlay:
-    """The workspace's files with some replaced by the texts about to be written."""
+@dataclass
+class _Overlay(FolderSource):
+    """The work tree with some files replaced by the texts about to be written."""
 
-    def __init__(self, base: FolderSource, files: dict[str, bytes]):
-        self.base, self.files = base, files
-
-    @property
-    def root(self) -> Path | None:
-        return self.base.root
+    files: dict[str, bytes] = field(default_factory=dict)
 
     def read(self, relative: str) -> bytes | None:
-        return self.files[relative] if relative in self.files else self.base.read(relative)
+        return self.files[relative] if relative in self.files else super().read(relative)
 
     def exists(self, relative: str) -> bool:
-        return relative in self.files or self.base.exists(relative)
+        return relative in self.files or super().exists(relative)
 
 
 def import_plan(
@@ -115,10 +113,11 @@ def import_plan(
     force: bool = False,
     add_units: bool = False,
     shown: str | None = None,
+    today: dt.date,
 ) -> ImportResult:
     """Import `file` into the workspace (or into `output`). Raises WorkspaceNotFound or
     CannotImport when it cannot run; every other outcome is an ImportResult whose `problems`
-    say why nothing was written."""
+    say why nothing was written. `today` is the day the ledgers are checked as of."""
     ws = find_import_workspace(root)
     source = FolderSource(ws)
     files = load_plan_files(source)
@@ -145,6 +144,7 @@ def import_plan(
 
     built = build_tasks(reading.drafts, existing)
     result.tasks, result.kept = built.tasks, built.kept
+    result.removed = sorted(set(existing) - {t.id for t in built.tasks}) if output is None else []
     result.unknowns = unknown_names(reading.drafts, directory)
     problems: list[Problem] = []
     if result.unknowns and not add_units:
@@ -161,13 +161,13 @@ def import_plan(
     units_text = None
     if result.unknowns:
         units, groups = proposed_entries(result.unknowns, document.path)
-        units_text = add_to_units_text(files.units.decoded.text, units, groups)
+        units_text = add_to_units_text(files.units.decoded.text, [(u, []) for u, _ in units], [(g, []) for g, _ in groups])
     header = _header(ws, target, document, reading, result)
     new_tasks = tasks_text(result.tasks, header).encode("utf-8")
     overlay = {TASKS: new_tasks}
     if units_text is not None:
         overlay[UNITS] = units_text.encode("utf-8")
-    invalid = _validate(source, overlay, result.tasks)
+    invalid = _validate(ws, overlay, result.tasks, today)
     if invalid:
         result.problems = invalid
         return result
@@ -302,14 +302,23 @@ def _header(ws: Workspace, target: Path, document: Document, reading: Reading, r
     return lines
 
 
-def _validate(source: FolderSource, overlay: dict[str, bytes], tasks: list[Task]) -> list[Problem]:
-    """What `fazhi check` would say of the plan with the new files in place (errors only), and
-    that the tasks file reads back as exactly the tasks imported."""
-    files = load_plan_files(_Overlay(source, overlay))
-    problems = [p for p in files.problems if p.is_error]
-    if not problems and files.complete:
-        plan = build_plan(files.units.model, files.tasks.model.tasks, files.phases.model, files.settings.model)
-        problems = [p for p in check_plan(files, plan.directory) if p.is_error]
-    if not problems and files.tasks.model is not None and files.tasks.model.tasks != tasks:
+def _validate(ws: Workspace, overlay: dict[str, bytes], tasks: list[Task], today: dt.date) -> list[Problem]:
+    """What `fazhi check` would newly say with the new files in place (errors only: the plan, and
+    every ledger against it — an entry for a task that is gone, or that its unit no longer carries),
+    and that the tasks file reads back as exactly the tasks imported."""
+
+    def errors(source: FolderSource) -> tuple[set[tuple], list[Problem], object]:
+        book = load_book(source)
+        found = [p for p in check_book(book, today) if p.is_error]
+        return {(p.path, p.code, p.message) for p in found}, found, book
+
+    before, _, _ = errors(FolderSource(ws))
+    _, after, book = errors(_Overlay(ws, files=overlay))
+    new = [p for p in after if (p.path, p.code, p.message) not in before]
+    if not new and book.files.tasks.model is not None and book.files.tasks.model.tasks != tasks:
         return [error(TASKS, None, None, "I303", "写出的任务清单读回后与导入的内容不一致（这是 fazhi 的缺陷）；没有写入任何文件")]
-    return [error(p.path, p.line, p.column, "I303", f"导入结果未通过检查，没有写入任何文件：{p.code} {p.message}") for p in problems]
+    return [
+        error(p.path, p.line, p.column, "I303", f"导入后 `fazhi check` 会报错，没有写入任何文件：{p.code} {p.message}"
+              + ("；请先改正这个台账（如删去不再承担的任务条目），或在原文中保留该任务" if p.path.startswith("ledgers/") else ""))
+        for p in new
+    ]

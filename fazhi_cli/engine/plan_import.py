@@ -123,10 +123,13 @@ class Draft:
     deadlines: list[Deadline] = field(default_factory=list)
     other_dates: list[str] = field(default_factory=list)  # phrases that are not the deadline kept
     standing: bool = False  # the 时限 column says 长期坚持
+    names_where: str = ""  # where the unit names are written (the 责任单位 line), when not `where`
+    names_line: int | None = None
 
     def uses(self) -> list[NameUse]:
-        return [NameUse(n, "lead", self.number, self.where, self.line) for n in self.lead] + [
-            NameUse(n, "responsible", self.number, self.where, self.line) for n in self.responsible
+        where, line = self.names_where or self.where, self.names_line or self.line
+        return [NameUse(n, "lead", self.number, where, line) for n in self.lead] + [
+            NameUse(n, "responsible", self.number, where, line) for n in self.responsible
         ]
 
 
@@ -280,8 +283,8 @@ def _read_tables(doc: Document, names: NameSet, year: int) -> Reading | None:
                 break
         if found:
             roles, width = found, len(table.rows[start - 1].cells)
-        elif roles is None or not table.rows or len(table.rows[0].cells) != width:
-            continue  # a table before the task table, or another table: not the tasks
+        elif roles is None or doc.kind != "docx" or not table.rows or len(table.rows[0].cells) != width:
+            continue  # a table before the task table, another sheet: not the tasks (a Word table goes on after a page break)
         origins.append(table.name or "表格")
         _table_rows(doc, table, table.rows[start:], roles, names, year, reading)
     if roles is None:
@@ -311,24 +314,30 @@ def _table_rows(doc: Document, table: Table, rows: tuple[Row, ...], roles: dict[
         text_cell = _cell(row, roles.get("text"))
         unit_cells = [row.cells[i] for r in ("lead", "responsible") for i in roles.get(r, []) if i < len(row.cells)]
         text = join_lines(text_cell.text.split("\n"))
+        units_empty = not any(c.text.strip() for c in unit_cells)
         if "number" in roles and not number_cell.text.strip():
-            if _is_heading(row, text, unit_cells):
+            if _is_heading(row, text):
                 _set_heading(heading, text)
                 continue
-            if not text and not any(c.text.strip() for c in unit_cells):
+            if not text and units_empty:
                 continue
-            reading.problems.append(error(doc.path, row.number, None, "I105", f"{where}没有序号：请在“序号”列填上任务的序号（一行一项任务）"))
+            reading.problems.append(error(doc.path, row.number, None, "I105", f"{where}没有序号：请在“序号”列填上任务的序号（一行一项任务；一项任务占几行的，把它的序号单元格合并）"))
             continue
         if "number" in roles and number_cell.merged and reading.drafts:
             _continue_draft(reading.drafts[-1], row, roles, text_cell, text, names)
             continue
         if "number" in roles:
-            number = number_value(number_cell.text)
+            label = number_cell.text.strip()
+            if units_empty and (numbering(label + "、" + text) or numbering(label + text)) and not label.isdigit():
+                _set_heading(heading, (label if numbering(label + text) else label + "、") + text)
+                continue  # 一 | 加强组织领导 (a part of the plan, numbered in the 序号 column)
+            number = number_value(label)
             if number is None or number < 1:
-                if _is_heading(row, text, unit_cells) and numbering(number_cell.text.strip() + (text or "")):
-                    _set_heading(heading, number_cell.text.strip() + text)
+                whole = label if text in ("", label) else label + text
+                if _is_heading(row, whole):
+                    _set_heading(heading, whole)
                     continue
-                shown = number_cell.text.strip().replace("\n", " ")
+                shown = label.replace("\n", " ")
                 reading.problems.append(error(doc.path, row.number, None, "I105", f"{where}的序号“{shown}”不是数字；请写成 1、2、3 这样的序号"))
                 continue
         else:
@@ -346,11 +355,15 @@ def _table_rows(doc: Document, table: Table, rows: tuple[Row, ...], roles: dict[
         reading.drafts.append(draft)
 
 
-def _is_heading(row: Row, text: str, unit_cells: list[Cell]) -> bool:
-    """A row naming a part of the plan (“一、进一步深化放管服改革”), merged across the table or with
-    its unit columns empty."""
+def _is_heading(row: Row, text: str) -> bool:
+    """A row naming a part of the plan: one text only, merged across the table or numbered as a
+    part (“一、进一步深化放管服改革”, “（二）……”). Text alone in a row is no heading otherwise."""
     texts = {c.text.strip() for c in row.cells if c.text.strip()}
-    return bool(texts) and (len(texts) == 1 or not any(c.text.strip() for c in unit_cells))
+    if len(texts) != 1:
+        return False
+    spanned = any(c.spanned for c in row.cells if c.text.strip())
+    item = numbering(text)
+    return spanned or (item is not None and item.level <= 2)
 
 
 def _set_heading(heading: dict[int, str], text: str) -> None:
@@ -389,6 +402,7 @@ class _Item:
     section: str | None
     heading_key: tuple
     responsibility: list[str] = field(default_factory=list)
+    names_at: tuple[str, int] | None = None  # where its 责任单位 line is
 
 
 def _read_prose(doc: Document, paragraphs: list[Paragraph], names: NameSet, year: int) -> Reading | None:
@@ -398,9 +412,9 @@ def _read_prose(doc: Document, paragraphs: list[Paragraph], names: NameSet, year
     current: _Item | None = None
     orphans: list[tuple[Paragraph, str]] = []
 
-    def place(p: Paragraph) -> str:
-        if doc.kind == "docx":
-            return f"第{p.number}段"
+    def place(p: Paragraph, line: str) -> str:
+        if doc.kind == "docx":  # Word shows no paragraph numbers: the paragraph's beginning too
+            return f"第{p.number}段“{_short(line, 16)}”"
         return f"{doc.tables[0].name if doc.tables else ''}第{p.number}行"
 
     for paragraph in paragraphs:
@@ -413,13 +427,14 @@ def _read_prose(doc: Document, paragraphs: list[Paragraph], names: NameSet, year
                     orphans.append((paragraph, line))
                 else:
                     current.responsibility.append(line)
+                    current.names_at = current.names_at or (place(paragraph, line), paragraph.number)
                 continue
             body, trailing = split_trailing_responsibility(line)
             item = numbering(body)
             if item is not None:
                 if current is not None and not current.responsibility:
                     _set_heading(heading, current.label + "".join(current.lines))
-                current = _Item(item.level, item.value, item.label, [item.rest], place(paragraph), paragraph.number, None, ())
+                current = _Item(item.level, item.value, item.label, [item.rest], place(paragraph, line), paragraph.number, None, ())
                 current.section = _section({k: v for k, v in heading.items() if k < item.level})
                 current.heading_key = tuple(sorted((k, v) for k, v in heading.items() if k < item.level))
                 items.append(current)
@@ -427,18 +442,30 @@ def _read_prose(doc: Document, paragraphs: list[Paragraph], names: NameSet, year
                 current.lines.append(body)
             if trailing and current is not None:
                 current.responsibility.append(trailing)
+                current.names_at = current.names_at or (place(paragraph, line), paragraph.number)
     tasks = [i for i in items if i.responsibility]
     if not tasks:
         return None
+    levels = {i.level for i in tasks}
+    for index, item in enumerate(items):
+        following = items[index + 1] if index + 1 < len(items) else None
+        heads_something = following is not None and following.level > item.level
+        if not item.responsibility and item.level >= 3 and item.level in levels and not heads_something:
+            reading.problems.append(error(
+                doc.path, item.line, None, "I107",
+                f"{item.where}后面没有“责任单位：……”一行（同级的其他条目都有）；请补上这一行，写明承担的单位",
+            ))
     for paragraph, line in orphans:
         reading.problems.append(error(
             doc.path, paragraph.number, None, "I106",
-            f"{place(paragraph)}“{_short(line)}”前面没有编号的任务条目；请在它前面写上任务（如“1. ……”），或删去这一行",
+            f"{place(paragraph, line)}前面没有编号的任务条目；请在它前面写上任务（如“1. ……”），或删去这一行",
         ))
     numbers = _prose_numbers(doc, tasks, reading)
     for item, number in zip(tasks, numbers):
         text = join_lines(item.lines)
         draft = Draft(number, text, [], [], item.where, item.line, item.section)
+        if item.names_at:
+            draft.names_where, draft.names_line = item.names_at
         responsibility = Responsibility()
         for line in item.responsibility:
             part = split_responsibility(line.rstrip("。.；;"), names)

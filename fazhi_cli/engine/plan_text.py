@@ -131,7 +131,7 @@ _DATE = re.compile(
             # 3月底, 4月底之前, 2020年6月末前, 9月中旬前
             rf"(?P<b>{_Y.format('yb')}?\s*(?P<mb>{_N})\s*月份?\s*(?P<pb>底|末|上旬|中旬|下旬)\s*{_BEFORE}?)",
             # 2020年底前, 年底前, 2020年上半年
-            rf"(?P<c>(?:{_Y.format('yc')}年?|(?<![每当明今去前年])年)\s*(?P<pc>底|末)\s*{_BEFORE}?)",
+            rf"(?P<c>(?:{_Y.format('yc')}年?|(?<![明去前])年)\s*(?P<pc>底|末)\s*{_BEFORE}?)",
             rf"(?P<h>{_Y.format('yh')}?\s*上半年\s*{_BEFORE}?)",
         )
     )

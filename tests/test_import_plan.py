@@ -566,3 +566,19 @@ def test_an_import_that_would_break_a_ledger_is_refused(tmp_path):
     assert result.exit_code == 1
     assert "ledgers/kerqin.yaml:3:3: 错误 I303 导入后 `fazhi check` 会报错，没有写入任何文件：E303" in result.stderr, result.stderr
     assert snapshot(ws) == before
+
+
+def test_prose_sub_items_under_one_line_of_units_are_one_task():
+    from fazhi_cli.engine.plan_import import Document, Paragraph, read_tasks
+
+    lines = ["一、学法用法", "1. 落实领导干部学法制度：", "（1）中心组学法不少于4次；", "（2）举办2期法治专题讲座。", "责任单位：县委宣传部、县司法局",
+             "2. 开展法律知识考试。", "（1）全员考试；", "责任单位：县司法局", "（2）任职前考试。", "责任单位：县委组织部"]
+    doc = Document("要点.docx", "docx", [], [Paragraph(i, line) for i, line in enumerate(lines, 1)])
+    reading = read_tasks(doc, NameSet(), 2020)
+    assert not reading.problems
+    assert [(d.number, d.text, d.lead, d.responsible, d.section) for d in reading.drafts] == [
+        (1, "落实领导干部学法制度：（1）中心组学法不少于4次；（2）举办2期法治专题讲座。", ["县委宣传部"], ["县司法局"], "一"),
+        (2, "全员考试；", ["县司法局"], [], "一2."),
+        (3, "任职前考试。", ["县委组织部"], [], "一2."),
+    ]
+    assert reading.notices == ["原文各部分分别从 1 编号，已按出现顺序重新编号为 1–3"]

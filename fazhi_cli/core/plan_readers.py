@@ -17,6 +17,8 @@ from fazhi_cli.engine.plan_import import Cell, Document, Paragraph, Row, Table
 from fazhi_cli.problems import Problem, error
 
 MAX_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED = 200 * 1024 * 1024  # a .docx/.xlsx is a zip: what it unpacks to, at most
+MAX_ROWS, MAX_COLUMNS = 5000, 60  # of a worksheet: a task table is far smaller
 SUFFIXES = (".docx", ".xlsx", ".xlsm", ".csv")
 _OLD_FORMATS = {
     ".doc": "Word 97-2003 文档（.doc）",
@@ -51,6 +53,12 @@ def read_document(path: Path, shown: str) -> Document:
         what = "Word 文档（.docx）" if suffix == ".docx" else "Excel 工作簿（.xlsx）"
         old = "它看起来是旧版 Office 格式（.doc/.xls）：请在 Word、Excel 或 WPS 中打开，“另存为”" if raw.startswith(_OLE_MAGIC) else "文件可能已损坏，或只是改了扩展名：请在 Word、Excel 或 WPS 中打开，确认内容后“另存为”"
         raise CannotRead(error(shown, None, None, "I003", f"不是有效的{what}；{old}{suffix} 格式再导入"))
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(raw)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        unpacked = 0  # reported by the reader below
+    if unpacked > MAX_UNPACKED:
+        raise CannotRead(error(shown, None, None, "I003", f"文件解压后过大（{unpacked} 字节）；任务分解表一般不会这么大，请确认选对了文件"))
     if suffix == ".docx":
         return _read_docx(raw, shown)
     return _read_xlsx(raw, shown)
@@ -158,7 +166,9 @@ def _read_xlsx(raw: bytes, shown: str) -> Document:
                     if (r, c) != (merged.min_row, merged.min_col):
                         fill[(r, c)] = Cell(top, merged=r > merged.min_row, spanned=c > merged.min_col)
         rows = []
-        for cells in sheet.iter_rows():
+        if sheet.max_row > MAX_ROWS or sheet.max_column > MAX_COLUMNS:
+            doc.notices.append(f"工作表“{sheet.title}”只读取了前 {MAX_ROWS} 行、前 {MAX_COLUMNS} 列")
+        for cells in sheet.iter_rows(max_row=min(sheet.max_row, MAX_ROWS), max_col=min(sheet.max_column, MAX_COLUMNS)):
             out = []
             for cell in cells:
                 out.append(fill.get((cell.row, cell.column)) or Cell(text_of(cell.value)))

@@ -443,6 +443,7 @@ def _read_prose(doc: Document, paragraphs: list[Paragraph], names: NameSet, year
             if trailing and current is not None:
                 current.responsibility.append(trailing)
                 current.names_at = current.names_at or (place(paragraph, line), paragraph.number)
+    _fold_sub_items(items)
     tasks = [i for i in items if i.responsibility]
     if not tasks:
         return None
@@ -476,6 +477,24 @@ def _read_prose(doc: Document, paragraphs: list[Paragraph], names: NameSet, year
         _dates(doc, draft, "", names, year, reading)
         reading.drafts.append(draft)
     return reading
+
+
+def _fold_sub_items(items: list[_Item]) -> None:
+    """“1. 加强学习 （1）…… （2）…… 责任单位：……”: one task, item 1, its sub-items part of its
+    text — when only the last sub-item is followed by the 责任单位 line. (Sub-items each with their
+    own line are tasks themselves.)"""
+    index = 0
+    while index < len(items):
+        parent = items[index]
+        end = index + 1
+        while end < len(items) and items[end].level > parent.level:
+            end += 1
+        children = items[index + 1:end]
+        if parent.level == 3 and not parent.responsibility and children and children[-1].responsibility and not any(c.responsibility for c in children[:-1]):
+            parent.lines += [c.label + join_lines(c.lines) for c in children]
+            parent.responsibility, parent.names_at = children[-1].responsibility, children[-1].names_at
+            del items[index + 1:end]
+        index += 1
 
 
 def _prose_numbers(doc: Document, tasks: list[_Item], reading: Reading) -> list[int]:

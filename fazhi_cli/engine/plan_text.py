@@ -92,7 +92,7 @@ def numbering(line: str) -> Numbering | None:
 def section_label(level: int, value: int) -> str:
     """How a heading is cited in `section` (the plan's own style: 二(一))."""
     cn = _cn(value)
-    return cn if level == 1 else f"({cn})" if level == 2 else str(value) if level == 3 else f"({value})"
+    return cn if level == 1 else f"({cn})" if level == 2 else f"{value}." if level == 3 else f"({value})"
 
 
 def _cn(value: int) -> str:

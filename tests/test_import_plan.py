@@ -582,3 +582,13 @@ def test_prose_sub_items_under_one_line_of_units_are_one_task():
         (3, "任职前考试。", ["县委组织部"], [], "一2."),
     ]
     assert reading.notices == ["原文各部分分别从 1 编号，已按出现顺序重新编号为 1–3"]
+
+
+def test_a_short_task_row_is_never_taken_for_a_header():
+    from fazhi_cli.engine.plan_import import Cell, Document, Row, Table, read_tasks
+
+    rows = [["序号", "工作任务", "牵头单位", "责任单位"], ["1", "开展普法工作", "司法局牵头", "各单位配合"], ["2", "做好统计", "统计局", "各单位"],
+            ["序号", "工作任务", "牵头单位", "责任单位"], ["3", "开展考核", "组织部", "各单位"]]
+    table = Table("表格1", tuple(Row(i, tuple(Cell(c) for c in r)) for i, r in enumerate(rows, 1)))
+    reading = read_tasks(Document("表.docx", "docx", [table]), NameSet(), 2020)
+    assert [(d.number, d.text, d.lead) for d in reading.drafts] == [(1, "开展普法工作", ["司法局"]), (2, "做好统计", ["统计局"]), (3, "开展考核", ["组织部"])]

@@ -31,6 +31,7 @@ from fazhi_cli.engine.plan_import import (
 )
 from fazhi_cli.models.plan import Group, Task, Unit
 from fazhi_cli.problems import Problem, error
+from fazhi_cli.store.decode import encode
 from fazhi_cli.store.files import inside, kind_of
 from fazhi_cli.store.loader import load_plan_files
 from fazhi_cli.store.planwrite import add_to_units_text, proposal_text, tasks_text
@@ -144,7 +145,8 @@ def import_plan(
 
     built = build_tasks(reading.drafts, existing)
     result.tasks, result.kept = built.tasks, built.kept
-    result.removed = sorted(set(existing) - {t.id for t in built.tasks}) if output is None else []
+    if inside(ws.root, target) == TASKS:
+        result.removed = sorted(set(existing) - {t.id for t in built.tasks})
     result.unknowns = unknown_names(reading.drafts, directory)
     problems: list[Problem] = []
     if result.unknowns and not add_units:
@@ -166,8 +168,8 @@ def import_plan(
     new_tasks = tasks_text(result.tasks, header).encode("utf-8")
     overlay = {TASKS: new_tasks}
     if units_text is not None:
-        overlay[UNITS] = units_text.encode("utf-8")
-    invalid = _validate(ws, overlay, result.tasks, today)
+        overlay[UNITS] = encode(units_text, files.units.decoded)  # the file's own BOM and line ending
+    invalid = _validate(ws, overlay, result.tasks, today, ledgers=inside(ws.root, target) == TASKS)
     if invalid:
         result.problems = invalid
         return result
@@ -302,10 +304,11 @@ def _header(ws: Workspace, target: Path, document: Document, reading: Reading, r
     return lines
 
 
-def _validate(ws: Workspace, overlay: dict[str, bytes], tasks: list[Task], today: dt.date) -> list[Problem]:
+def _validate(ws: Workspace, overlay: dict[str, bytes], tasks: list[Task], today: dt.date, *, ledgers: bool) -> list[Problem]:
     """What `fazhi check` would newly say with the new files in place (errors only: the plan, and
-    every ledger against it — an entry for a task that is gone, or that its unit no longer carries),
-    and that the tasks file reads back as exactly the tasks imported."""
+    — when they are to become data/tasks.yaml — every ledger against it: an entry for a task that
+    is gone, or that its unit no longer carries), and that the tasks file reads back as exactly
+    the tasks imported."""
 
     def errors(source: FolderSource) -> tuple[set[tuple], list[Problem], object]:
         book = load_book(source)
@@ -314,7 +317,7 @@ def _validate(ws: Workspace, overlay: dict[str, bytes], tasks: list[Task], today
 
     before, _, _ = errors(FolderSource(ws))
     _, after, book = errors(_Overlay(ws, files=overlay))
-    new = [p for p in after if (p.path, p.code, p.message) not in before]
+    new = [p for p in after if (p.path, p.code, p.message) not in before and (ledgers or not p.path.startswith("ledgers/"))]
     if not new and book.files.tasks.model is not None and book.files.tasks.model.tasks != tasks:
         return [error(TASKS, None, None, "I303", "写出的任务清单读回后与导入的内容不一致（这是 fazhi 的缺陷）；没有写入任何文件")]
     return [

@@ -240,11 +240,15 @@ def _role(header: str) -> str | None:
 
 
 def header_columns(row: Row) -> dict[str, list[int]] | None:
-    """The columns of a header row by role, or None when the row is no header."""
+    """The columns of a header row by role, or None when the row is no header: a header holds
+    short labels only (no number, no task text), among them a task column and a unit column."""
     roles: dict[str, list[int]] = {}
     for index, cell in enumerate(row.cells):
         if cell.spanned or cell.merged:
             continue
+        key = "".join(cell.text.split())
+        if len(key) > 12 or (key and number_value(key) is not None):
+            return None
         role = _role(cell.text)
         if role:
             roles.setdefault(role, []).append(index)
@@ -271,6 +275,7 @@ def _read_tables(doc: Document, names: NameSet, year: int) -> Reading | None:
     origins: list[str] = []
     roles: dict[str, list[int]] | None = None
     width = 0
+    header: tuple[str, ...] = ()
     for table in doc.tables:
         start = 0
         found = None
@@ -283,10 +288,11 @@ def _read_tables(doc: Document, names: NameSet, year: int) -> Reading | None:
                 break
         if found:
             roles, width = found, len(table.rows[start - 1].cells)
+            header = _labels(table.rows[start - 1])
         elif roles is None or doc.kind != "docx" or not table.rows or len(table.rows[0].cells) != width:
             continue  # a table before the task table, another sheet: not the tasks (a Word table goes on after a page break)
         origins.append(table.name or "表格")
-        _table_rows(doc, table, table.rows[start:], roles, names, year, reading)
+        _table_rows(doc, table, table.rows[start:], roles, header, names, year, reading)
     if roles is None:
         return None
     reading.origin = "、".join(dict.fromkeys(origins))
@@ -302,12 +308,12 @@ def _cell(row: Row, columns: list[int] | None) -> Cell:
     return Cell("")
 
 
-def _table_rows(doc: Document, table: Table, rows: tuple[Row, ...], roles: dict[str, list[int]], names: NameSet, year: int, reading: Reading) -> None:
+def _table_rows(doc: Document, table: Table, rows: tuple[Row, ...], roles: dict[str, list[int]], header: tuple[str, ...], names: NameSet, year: int, reading: Reading) -> None:
     heading: dict[int, str] = {}
     for row in rows:
         if not any(c.text.strip() for c in row.cells):
             continue
-        if header_columns(row):
+        if _labels(row) == header:
             continue  # the header repeated (a table over several pages)
         where = f"{table.name}第{row.number}行"
         number_cell = _cell(row, roles.get("number"))
@@ -353,6 +359,10 @@ def _table_rows(doc: Document, table: Table, rows: tuple[Row, ...], roles: dict[
         deadline_cell = _cell(row, roles.get("deadline")) if "deadline" in roles else None
         _dates(doc, draft, deadline_cell.text if deadline_cell else "", names, year, reading)
         reading.drafts.append(draft)
+
+
+def _labels(row: Row) -> tuple[str, ...]:
+    return tuple("".join(c.text.split()) for c in row.cells)
 
 
 def _is_heading(row: Row, text: str) -> bool:

@@ -592,3 +592,17 @@ def test_a_short_task_row_is_never_taken_for_a_header():
     table = Table("表格1", tuple(Row(i, tuple(Cell(c) for c in r)) for i, r in enumerate(rows, 1)))
     reading = read_tasks(Document("表.docx", "docx", [table]), NameSet(), 2020)
     assert [(d.number, d.text, d.lead) for d in reading.drafts] == [(1, "开展普法工作", ["司法局"]), (2, "做好统计", ["统计局"]), (3, "开展考核", ["组织部"])]
+
+
+@pytest.mark.parametrize("flow", [False, True], ids=["block", "flow"])
+def test_every_value_written_reads_back_as_itself(flow):
+    from fazhi_cli.store.planwrite import yaml_scalar
+    from fazhi_cli.store.yamlread import parse_yaml
+
+    values = ["市场监管局", "“证照分离”“多证合一”", "a: b", "x #y", "- 列表", "? 问", "文?", "%", "@x", "`x`", "true", "No", "null", "~",
+              "0x1f", "1e3", "2020-02-30", "12:30", "---", "A, B", "[1]", "{a}", "末尾:", "制表\t符", "换\n行", "\u00a0前后\u3000", "\u2028", "\\", '"引"', "'单'"]
+    for value in values:
+        text = f"k: [{yaml_scalar(value, flow=True)}, x]\n" if flow else f"k: {yaml_scalar(value)}\n"
+        parsed, problems = parse_yaml(text, "t.yaml")
+        assert not problems, (value, text, problems)
+        assert (parsed.data["k"][0] if flow else parsed.data["k"]) == value, text

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from fazhi_cli.models.plan import Group, Task, Unit
 
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
-_FLOW = set(",[]{}")
+_FLOW = set(",[]{}:?#")  # libyaml is stricter inside [ ] than the YAML spec
 _SPECIAL = re.compile(
     r"^(?:~|null|true|false|yes|no|on|off|y|n|<<|=|[-+]?(?:\.inf|\.nan)|[-+]?\d[\d_,]*(?:\.\d*)?(?:e[-+]?\d+)?"
     r"|[-+]?\.\d+(?:e[-+]?\d+)?|0x[0-9a-f_]+|0o?[0-7_]+|0b[01_]+|\d{4}-\d\d?-\d\d?(?:[Tt ].*)?|[-+]?\d+(?::[0-5]?\d)+(?:\.\d*)?)$",

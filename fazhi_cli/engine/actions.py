@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from fazhi_cli.engine.deadlines import due_for, official_due
 from fazhi_cli.engine.rules import value_problem
+from fazhi_cli.engine.workdays import day_off_message, notice_suffix
 from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.state import DONE_STATES, STATE_LABELS, State, derive, pending_extension, target_progress
 from fazhi_cli.models.common import fold_full_width
@@ -89,6 +90,9 @@ def decide_plan(plan: Plan, task: Task, unit: Unit, *, leader, owner, measures, 
         official = official_due(plan, task, unit)
         if due > official.date:
             decision.warnings.append(f"计划完成时间 {due} 晚于规定时限 {official.date}（{official.source}）")
+        off = day_off_message("计划完成时间", due)
+        if off:
+            decision.warnings.append(off + notice_suffix([due.year]))
     return decision
 
 

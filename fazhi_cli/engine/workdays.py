@@ -140,6 +140,23 @@ def day_off_reason(day: dt.date) -> str:
     return f"{name}假期" if day.weekday() < 5 else f"{weekday}，{name}假期"
 
 
+def day_off_message(what: str, day: dt.date) -> str | None:
+    """Why a deadline needs a look, or None on a working day: `what` 2020-10-31 是星期六，不是工作日；
+    如需调整请改为前一个工作日 2020-10-30."""
+    if is_working_day(day):
+        return None
+    before = previous_working_day(day)
+    return f"{what} {day.isoformat()} 是{day_off_reason(day)}，不是工作日；如需调整请改为前一个工作日 {before.isoformat()}"
+
+
+def notice_suffix(years: Iterable[int]) -> str:
+    """For a single message about a day: （2099年不在工作日历中，按周一至周五判断）, or ''."""
+    missing = fallback_years(years)
+    if not missing:
+        return ""
+    return f"（{'、'.join(f'{y}年' for y in missing)}不在工作日历中，按周一至周五判断）"
+
+
 def years_of(spans: Iterable[tuple[dt.date, dt.date]]) -> set[int]:
     """Every year a set of (a, b) spans touches."""
     years: set[int] = set()

@@ -25,7 +25,7 @@ from fazhi_cli.engine.report_context import (
     RowFacts,
 )
 from fazhi_cli.engine.periods import PeriodChange
-from fazhi_cli.engine.state import STATE_LABELS, State, TargetProgress
+from fazhi_cli.engine.state import STATE_LABELS, State, TargetProgress, record_value
 from fazhi_cli.engine.weekly import EVENT_LABELS, WeekEvent
 from fazhi_cli.models.ledger import ACTION_LABELS, Decision, WorkPlan
 from fazhi_cli.models.plan import LEVEL_LABELS, TASK_KIND_LABELS, TaskKind
@@ -431,10 +431,14 @@ def report_row(plan: Plan, facts: RowFacts) -> ReportRow:
             ev = [clean_text(_evidence(e)) for e in p.evidence]
             progress.append(ProgressLine(p.date.isoformat(), cn_date(p.date), clean_text(p.note), ev, join(ev)))
         labels = {t.key: t.label for t in row.task.targets}
+        measures = {t.key: t.measure for t in row.task.targets}
         for rec in entry.records:
             what = clean_text(labels.get(rec.target, rec.target))
-            if rec.value is not None:
-                what += f" {rec.value:g}"
+            value = record_value(measures[rec.target], rec) if rec.target in measures else rec.value
+            if value is not None:
+                what += f" {value:g}"
+            if rec.received is not None:
+                what += f"个工作日（{cn_date(rec.received)}受理）"
             if rec.note:
                 what += f"：{clean_text(rec.note)}"
             ev = [clean_text(_evidence(e)) for e in rec.evidence]

@@ -354,9 +354,19 @@ def make_tasks(rng: random.Random, n_tasks: int, units: list[UnitSpec]) -> list[
 
 
 def _month_end(month: int) -> dt.date:
-    if month == 12:
-        return dt.date(YEAR, 12, 31)
-    return dt.date(YEAR, month + 1, 1) - dt.timedelta(days=1)
+    """The month's last working day (2020-05-29 for 5月底, a Sunday being the 31st): the synthetic
+    plan sets no deadline on a day off, so `check` has no W307 to say."""
+    day = dt.date(YEAR, 12, 31) if month == 12 else dt.date(YEAR, month + 1, 1) - dt.timedelta(days=1)
+    return on_working_day(day)
+
+
+def on_working_day(day: dt.date) -> dt.date:
+    """`day`, or the working day before it (the official calendar: holidays and 调休)."""
+    import chinese_calendar
+
+    while not chinese_calendar.is_workday(day):
+        day -= dt.timedelta(days=1)
+    return day
 
 
 # --- who carries what (the plan's rule, written independently of fazhi's engine) --------------
@@ -473,7 +483,7 @@ def make_entry(rng: random.Random, plan: Plan, task: TaskSpec, unit: UnitSpec, w
     due = plan.official_due(task, unit)
     if scenario == "empty":
         return entry, scenario
-    planned = day_between(rng, max(START + dt.timedelta(days=14), due - dt.timedelta(days=60)), due)
+    planned = on_working_day(day_between(rng, max(START + dt.timedelta(days=14), due - dt.timedelta(days=60)), due))
     entry["plan"] = {"leader": person(rng), "owner": person(rng), "measures": rng.choice(MEASURES), "due": planned}
     if scenario == "plan_only":
         return entry, scenario
@@ -741,7 +751,7 @@ phases:
     name: 组织验收
     section: 三(四)
     start: 2020-08-01
-    end: 2020-10-31
+    end: 2020-10-30
   - id: summary
     name: 全面总结
     section: 三(五)

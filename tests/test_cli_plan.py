@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import with_every_editor
+from conftest import beyond_the_plan, phase_end_on_a_working_day, with_every_editor
 
 # Expected from the source annex and the group memberships documented in data/units.yaml:
 # kerqin is in 旗县市区 (every task but 25, 29, 40) and in 各相关行政执法单位 (task 25).
@@ -24,13 +24,17 @@ def tasks_json(cli, ws, unit):
 def test_check_passes_on_shipped_workspace(cli, ws):
     result = cli("check", "--root", ws)
     assert result.exit_code == 0, result.stdout + result.stderr
-    # The shipped plan names no editors (a city fills them in): check says so, once.
-    assert "0 个错误，1 个警告" in result.stdout and "W305" in result.stdout
-    assert "没有发现问题" in cli("check", "--root", with_every_editor(ws)).stdout
+    # The shipped plan names no editors (a city fills them in): check says so, once; and its 组织验收
+    # phase ends on a Saturday, the plan's own date (W307).
+    assert "0 个错误，2 个警告" in result.stdout and "W305" in result.stdout
+    assert "data/phases.yaml:40:10: 警告 W307 阶段“组织验收”的结束日期 2020-10-31 是星期六" in result.stdout
+    configured = cli("check", "--root", with_every_editor(ws)).stdout
+    assert "0 个错误，1 个警告" in configured and "W307" in configured
+    assert "没有发现问题" in cli("check", "--root", phase_end_on_a_working_day(ws)).stdout
 
 
 def test_check_json_is_an_empty_list_when_clean(cli, ws):
-    with_every_editor(ws)
+    phase_end_on_a_working_day(with_every_editor(ws))
     result = cli("check", "--root", ws, "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == []
@@ -142,7 +146,7 @@ def test_check_reports_a_template_that_does_not_exist(cli, ws):
     text = path.read_text(encoding="utf-8")
     assert "template: completion" in text
     path.write_text(text.replace("template: completion", "template: completon"), encoding="utf-8")
-    problems = json.loads(cli("check", "--root", with_every_editor(ws), "--format", "json").stdout)
+    problems = beyond_the_plan(json.loads(cli("check", "--root", with_every_editor(ws), "--format", "json").stdout))
     assert [(p["code"], p["path"]) for p in problems] == [("E209", "data/phases.yaml")]
     line = text.split("\n").index(next(l for l in text.split("\n") if "template: completion" in l)) + 1
     assert problems[0]["line"] == line

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import with_every_editor, run_cli
+from conftest import beyond_the_plan, with_every_editor, run_cli
 
 try:
     import resource
@@ -288,8 +288,10 @@ def assert_case_outcome(
         assert "\n" not in problem["message"] and "\r" not in problem["message"], problem
 
     if "code" not in case:
-        # A units.yaml of the corpus lists no editors: that is the role warning (W305), not a problem of the file.
-        assert [p for p in problems if not (p["code"] == "W305" and case["to"] == "data/units.yaml")] == [], shown
+        # A units.yaml of the corpus lists no editors: that is the role warning (W305), not a problem of the file;
+        # nor is the shipped plan's own W307 (组织验收 ends on Saturday 2020-10-31).
+        others = [p for p in problems if not (p["code"] == "W305" and case["to"] == "data/units.yaml")]
+        assert beyond_the_plan(others) == [], shown
         return
     path = case.get("path", case["to"])
     matching = [p for p in problems if p["code"] == case["code"] and p["path"] == path]
@@ -304,7 +306,7 @@ def assert_case_outcome(
     assert {p["code"] for p in errors} == allowed, shown
     assert {p["path"] for p in errors} == {path}, shown
     if "max_problems" in case:
-        assert len(problems) <= case["max_problems"], f"{len(problems)} problems"
+        assert len(beyond_the_plan(problems)) <= case["max_problems"], f"{len(problems)} problems"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])

@@ -27,6 +27,7 @@ HEAVY = (
     "fazhi_cli.store.safewrite",
     "fazhi_cli.core.operations",
     "fazhi_cli.render.report_fields",
+    "chinese_calendar",  # read only when working days are counted (status --workdays, check, reports)
 )
 
 PROBE = """

@@ -34,8 +34,10 @@ def test_the_readme_field_table_matches_the_json(tmp_path, cli):
     table = readme.split("### JSON and CSV for scripts", 1)[1].split("\n### ", 1)[0]
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([^`]+)`[^|]*\| [^|]+ \| ([^|]+) \|$", table, re.M)}
 
-    def listed(name: str) -> set[str]:
+    def listed(name: str, workdays: bool = False) -> set[str]:
         text = re.sub(r"\([^)]*\)", "", rows[name])
+        text, _, extra = text.partition("; with `--workdays` also")
+        text += ("," + extra) if workdays else ""
         return {w.strip() for w in text.replace("the `status --unit` fields, plus", "").split(",") if w.strip()}
 
     ws = new_workspace_repo(tmp_path / "ws")
@@ -48,6 +50,8 @@ def test_the_readme_field_table_matches_the_json(tmp_path, cli):
 
     unit_rows = keys("status", "--unit", "kerqin", "--as-of", "2020-08-06")
     assert unit_rows == listed("status --unit/--lead")
+    assert keys("status", "--unit", "kerqin", "--as-of", "2020-08-06", "--workdays") == listed("status --unit/--lead", workdays=True)
+    assert listed("status --unit/--lead", workdays=True) - unit_rows == {"workdays_left"}
     assert keys("status", "--as-of", "2020-08-06") == listed("status")
     assert keys("check") == listed("check")
     assert keys("tasks") == listed("tasks")

@@ -34,7 +34,11 @@ def record(
     target: Annotated[
         Optional[str], typer.Option("--target", "-t", help="目标编号或名称（任务只有一个目标时可省略）", show_default=False)
     ] = None,
-    value: Annotated[Optional[str], typer.Option("--value", help="测得的数值（比率可写 86.5 或 86.5%；时限填天数）", show_default=False)] = None,
+    value: Annotated[Optional[str], typer.Option("--value", help="测得的数值（比率可写 86.5 或 86.5%；时限填工作日数）", show_default=False)] = None,
+    received: Annotated[
+        Optional[str],
+        typer.Option("--received", help="时限类目标：受理日期（--date 为办结日期），办理时限按两者之间的工作日计算", show_default=False),
+    ] = None,
     note: NoteOpt = None,
     evidence: EvidenceOpt = None,
     date: DateOpt = None,
@@ -45,11 +49,13 @@ def record(
 
     示例：fazhi record 2 --unit 科区 --target study --date 2020-03-12 --evidence 学习记录.pdf
     示例：fazhi record 18 --unit 市场监管局 --value 86.5 --date 2020-06-30
+    示例：fazhi record 10 --unit 科区 --received 2020-09-30 --date 2020-10-09
     """
     run_write(
         root,
         lambda book, day, who: operations.record(
-            book, unit, task, today=day, target=target, value=value, note=note, evidence=evidence, date=date, who=who, commit=not no_commit
+            book, unit, task, today=day, target=target, value=value, note=note, evidence=evidence, date=date, who=who, commit=not no_commit,
+            received=received,
         ),
     )
 

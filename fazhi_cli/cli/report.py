@@ -77,6 +77,9 @@ def report(
     output: OutputOpt = None,
     force: ForceOpt = False,
     rev: RevOpt = None,
+    workdays: Annotated[
+        bool, typer.Option("--workdays", help="逾期、临期事项注明工作日（按国务院公布的节假日和调休），如“逾期6天（4个工作日）”")
+    ] = False,
     root: RootOpt = None,
 ) -> None:
     """生成报送材料：按 data/phases.yaml 中的报送要求和 templates/ 中的模板。
@@ -111,9 +114,9 @@ def report(
             except RevisionError as exc:
                 fail(exc.message, EXIT_CANNOT_RUN)
             session = open_or_exit(Path(folder))
-            _run(live, session, submission, unit, lead, day, since_day, fmt, output, short, force)
+            _run(live, session, submission, unit, lead, day, since_day, fmt, output, short, force, workdays)
     else:
-        _run(live, live, submission, unit, lead, day, since_day, fmt, output, current_revision(live.ws.root), force)
+        _run(live, live, submission, unit, lead, day, since_day, fmt, output, current_revision(live.ws.root), force, workdays)
 
 
 def _run(
@@ -128,6 +131,7 @@ def _run(
     output: Path | None,
     revision: str | None,
     force: bool = False,
+    workdays: bool = False,
 ) -> None:
     from fazhi_cli.render.documents import RenderError, render_report, template_origin  # jinja2: only when rendering
     from fazhi_cli.render.report_fields import report_context
@@ -166,6 +170,7 @@ def _run(
         revision=revision,
         since=since_day,
         generator=f"fazhi {__version__}",
+        workdays=workdays,
     )
     context = report_context(plan, facts)
     try:
@@ -187,6 +192,13 @@ def _run(
     override = template_origin(spec.template, fmt.value, session.ws.templates_dir)
     if override:
         err.print(f"使用工作区模板：templates/{Path(override).name}", markup=False)
+    if workdays:
+        from fazhi_cli.engine.status import workdays_years
+        from fazhi_cli.engine.workdays import fallback_notice
+
+        notice = fallback_notice(workdays_years([r.row for r in facts.rows], day))
+        if notice:
+            err.print(f"注意：{notice}", markup=False)
     who = chosen.label + ("牵头任务" if scope == "lead" else "") if chosen else "全市"
     shown = target if output is not None else _relative(target, live.ws.root)
     if not to_stdout(target):

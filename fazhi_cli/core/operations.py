@@ -84,7 +84,7 @@ def progress(
 
 def record(
     book: Book, unit: str, task: str, *, today: dt.date, target=None, value=None, note=None, evidence=None, date=None, cwd: Path | None = None,
-    who: Who = NOBODY, commit=True,
+    who: Who = NOBODY, commit=True, received=None,
 ) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
     authorize(book, who, Act.EDIT, the_unit, the_task)
@@ -94,10 +94,13 @@ def record(
     except Refused as exc:
         raise refuse(exc.code, exc.message) from None
     when, warnings = action_date(book, date, today)
+    # The day of receipt may lie in the year before (a case received in late December): it is
+    # bounded by the day of settlement, which is checked like every --date.
+    since = parse_day(received, "受理日期", today) if received is not None else None
     items = parse_evidence(book, the_unit, evidence, cwd)
     return write_entry(
         book, the_unit, the_task,
-        lambda entry: decide_record(book.plan, the_task, the_target, entry, date=when, value=number, note=note, evidence=items),
+        lambda entry: decide_record(book.plan, the_task, the_target, entry, date=when, value=number, note=note, evidence=items, received=since),
         today=today, action="record", commit=commit, warnings=warnings,
     )
 

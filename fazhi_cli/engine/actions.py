@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from fazhi_cli.engine.deadlines import due_for, official_due
 from fazhi_cli.engine.rules import value_problem
+from fazhi_cli.engine.workdays import day_off_message, notice_suffix, working_days_between
 from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.state import DONE_STATES, STATE_LABELS, State, derive, pending_extension, target_progress
 from fazhi_cli.models.common import fold_full_width
@@ -89,6 +90,9 @@ def decide_plan(plan: Plan, task: Task, unit: Unit, *, leader, owner, measures, 
         official = official_due(plan, task, unit)
         if due > official.date:
             decision.warnings.append(f"计划完成时间 {due} 晚于规定时限 {official.date}（{official.source}）")
+        off = day_off_message("计划完成时间", due)
+        if off:
+            decision.warnings.append(off + notice_suffix([due.year]))
     return decision
 
 
@@ -142,15 +146,31 @@ def parse_value(target: Target, text: str | float | None) -> float | None:
 
 
 def decide_record(
-    plan: Plan, task: Task, target: Target, entry: Entry, *, date: dt.date, value: float | None, note: str | None, evidence: list[Evidence]
+    plan: Plan, task: Task, target: Target, entry: Entry, *, date: dt.date, value: float | None, note: str | None, evidence: list[Evidence],
+    received: dt.date | None = None,
 ) -> Decision:
     if target.measure is Measure.COUNT and value is not None:
         raise Refused("R207", f"“{target.label}”按次数计，每记录一次即计一次，不需要 --value")
-    if target.measure is not Measure.COUNT and value is None:
-        raise Refused("R207", f"“{target.label}”需要填报测得的数值：请用 --value 给出（单位：{target.unit}）")
+    if received is not None:
+        if target.measure is not Measure.WORKDAYS:
+            raise Refused("R207", f"“{target.label}”不是以工作日计的时限，不需要 --received（受理日期）")
+        if received > date:
+            raise Refused("R206", f"受理日期 {received} 晚于办结日期 {date}；--date 是办结日期")
+        days = working_days_between(received, date)
+        why = value_problem(target.measure, float(days))
+        if why:
+            raise Refused("R207", f"受理日期 {received} 至办结日期 {date}：{why}")
+        if value is not None and value != days:
+            raise Refused("R207", f"--value {value:g} 与受理日期 {received} 至办结日期 {date} 之间的 {days} 个工作日不符；只给日期即可")
+        value = None  # computed from the dates, never written twice
+    elif target.measure is not Measure.COUNT and value is None:
+        hint = "；时限也可用 --received 受理日期 和 --date 办结日期 给出，按工作日计算" if target.measure is Measure.WORKDAYS else ""
+        raise Refused("R207", f"“{target.label}”需要填报测得的数值：请用 --value 给出（单位：{target.unit}）{hint}")
     if target.per_year and date.year != plan.year:
         raise Refused("R206", f"“{target.label}”按 {plan.year} 年度计数，日期 {date} 不在该年度内")
     item: dict[str, Any] = {"target": target.key, "date": date}
+    if received is not None:
+        item["received"] = received
     if value is not None:
         item["value"] = int(value) if float(value).is_integer() else value
     if note:
@@ -158,6 +178,11 @@ def decide_record(
     if evidence:
         item["evidence"] = evidence_items(evidence)
     decision = Decision(append=[("records", item)], summary=f"记录{target.label}")
+    if received is not None:
+        decision.summary += f" {days} 个工作日（{received} 受理，{date} 办结）"
+        fallback = notice_suffix({received.year, date.year})
+        if fallback:
+            decision.warnings.append(f"{target.label} {days} 个工作日{fallback}")
     return decision
 
 

@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Protocol
 
 from fazhi_cli.engine.state import DONE_STATES, State
+from fazhi_cli.engine.workdays import working_days_between
 from fazhi_cli.models.plan import Settings, Task, TaskKind
 
 ROLE_LABELS = {"lead": "牵头", "responsible": "责任"}
@@ -46,6 +47,15 @@ def is_closed_late(state: State, done_date: dt.date | None, due: dt.date) -> boo
 def is_due_soon(state: State, due: dt.date, as_of: dt.date, window_days: int) -> bool:
     """Not applied or closed, not overdue, and due within `window_days` days (临期)."""
     return not is_applied_or_closed(state) and 0 <= (due - as_of).days <= window_days
+
+
+def workdays_left(state: State, due: dt.date, as_of: dt.date) -> int | None:
+    """工作日 left at the end of `as_of` until the end of `due` (engine.workdays' count: the working
+    days after `as_of` up to and including `due`); negative when overdue (the working days after
+    `due` up to and including `as_of`). None once applied or closed: nothing is left to count."""
+    if is_applied_or_closed(state):
+        return None
+    return working_days_between(as_of, due)
 
 
 class Category(str, Enum):

@@ -356,7 +356,8 @@ def describe_item(section: str, item: Any) -> str:
         text = f"{item.date} {item.note}"
     elif isinstance(item, Record):
         value = "" if item.value is None else f" = {item.value:g}"
-        text = f"{item.target} {item.date}{value}" + (f" {item.note}" if item.note else "")
+        received = f" {item.received} 受理" if item.received else ""
+        text = f"{item.target}{received} {item.date}{value}" + (f" {item.note}" if item.note else "")
     elif isinstance(item, LogEntry):
         text = f"{item.date} {ACTION_LABELS[item.action]}" + (f"（{item.by}）" if item.by else "")
         if item.note:

@@ -150,9 +150,11 @@ def build_report(
     revision: str | None = None,
     since: dt.date | None = None,
     generator: str = "fazhi",
+    workdays: bool = False,
 ) -> ReportFacts:
     """The facts of one report, from a Book as of the report's day. Units in `invalid` are left out
-    of every number and listed as 台账无效; `present` are units with a ledger file."""
+    of every number and listed as 台账无效; `present` are units with a ledger file; `workdays`:
+    each open row also counts its working days left (Row.workdays_left)."""
     if scope not in spec.kind.scopes:
         raise ValueError(f"{spec.kind.name} is not made for scope {scope}")
     plan, as_of = view.plan, view.as_of_day
@@ -168,7 +170,7 @@ def build_report(
         tasks_filter = view.tasks_led_by(unit_id)
         carrying = set().union(*(view.responsibilities[tid].everyone for tid in tasks_filter)) if tasks_filter else set()
         invalid = [i for i in invalid if i.unit_id in carrying or i.unit_id not in plan.units]
-    raw = status_rows(view, units=units_filter, tasks=tasks_filter)
+    raw = status_rows(view, units=units_filter, tasks=tasks_filter, workdays=workdays)
     rows = [row_facts(r) for r in raw]
     gaps: dict[str, int] = {}
     for r in rows:

@@ -12,6 +12,8 @@ version. The rules:
 - an extension is requested before the deadline in force (E316); a decision comes with its date,
   on or after the request, and only one request awaits a decision at a time (E315);
 - a measured value is a real number in its range: a rate 0–100, a count or time limit ≥ 0 (E318);
+- a time limit given by its dates (received → date) is for a target in working days, received on
+  or before date, and agrees with a value written beside it (E320);
 - dates lie in the plan's year: before it an error, as the commands refuse it (E319); after it a
   warning (W304: a late close-out may be recorded in January).
 """
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.deadlines import due_for
 from fazhi_cli.engine.state import derive
+from fazhi_cli.engine.workdays import working_days_between
 from fazhi_cli.models.ledger import ACTION_LABELS, Action, Entry
 from fazhi_cli.models.plan import Measure, Task, Unit
 from fazhi_cli.problems import Severity
@@ -124,15 +127,39 @@ MAX_WORKDAYS = 366  # a time limit in working days longer than a year is a typo,
 
 def _value_rules(task: Task, entry: Entry) -> list[Violation]:
     measures = {t.key: t.measure for t in task.targets}
+    labels = {t.key: t.label for t in task.targets}
     out = []
     for index, record in enumerate(entry.records):
         measure = measures.get(record.target)
-        if record.value is None or measure is None:
+        if measure is None:
+            continue
+        if record.received is not None:
+            out += _received_rules(index, record, measure, labels[record.target])
+        if record.value is None:
             continue
         why = value_problem(measure, record.value)
         if why:
             out.append(Violation("E318", ("records", index, "value"), why))
     return out
+
+
+def _received_rules(index: int, record, measure: Measure, label: str) -> list[Violation]:
+    """A time limit given by its dates: `received` (受理) on or before `date` (办结), only for a target
+    counted in working days; its working days within range; a value written beside them agrees."""
+    at = ("records", index, "received")
+    if measure is not Measure.WORKDAYS:
+        return [Violation("E320", at, f"“{label}”不是以工作日计的时限目标，不能填受理日期 received；请删去")]
+    if record.received > record.date:
+        return [Violation("E320", at, f"受理日期 {record.received} 晚于办结日期 {record.date}；请检查两个日期")]
+    days = working_days_between(record.received, record.date)
+    if days > MAX_WORKDAYS:
+        return [Violation("E318", at, f"受理日期 {record.received} 至办结日期 {record.date} 有 {days} 个工作日，超过 {MAX_WORKDAYS}；请检查年份")]
+    if record.value is not None and record.value != days:
+        return [Violation(
+            "E320", ("records", index, "value"),
+            f"填写的{label} {record.value:g} 与受理日期 {record.received} 至办结日期 {record.date} 之间的 {days} 个工作日不符；删去 value（按日期计算）或改为 {days}",
+        )]
+    return []
 
 
 # --- the plan year --------------------------------------------------------------------------

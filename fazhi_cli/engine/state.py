@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from fazhi_cli.models.ledger import Action, Entry, Evidence, EvidenceFile
+from fazhi_cli.engine.workdays import working_days_between
 from fazhi_cli.models.plan import Measure, Target, Task
 
 
@@ -124,6 +125,17 @@ def _num(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+def record_value(measure: Measure, record) -> float | None:
+    """A record's measured value: the value written, or for a time limit in working days given by
+    its dates, the working days from `received` (受理) to `date` (办结) — engine.workdays' count, the
+    day of receipt not counted."""
+    if record.value is not None:
+        return record.value
+    if measure is Measure.WORKDAYS and record.received is not None and record.received <= record.date:
+        return float(working_days_between(record.received, record.date))
+    return None
+
+
 def target_progress(task: Task, entry: Entry | None, year: int, as_of: dt.date | None = None) -> list[TargetProgress]:
     """Progress towards each quantified target of the task, from the entry's dated records."""
     out = []
@@ -135,8 +147,8 @@ def target_progress(task: Task, entry: Entry | None, year: int, as_of: dt.date |
         if target.measure is Measure.COUNT:
             actual: float | None = float(len(mine))
         else:
-            valued = sorted((r for r in mine if r.value is not None), key=lambda r: r.date)
-            actual = valued[-1].value if valued else None
+            valued = sorted((r for r in mine if record_value(target.measure, r) is not None), key=lambda r: r.date)
+            actual = record_value(target.measure, valued[-1]) if valued else None
         out.append(
             TargetProgress(
                 target.key, target.label, target.measure.value, target.min, target.max, target.unit, actual, _met(target, actual)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from fazhi_cli.engine import facts
 from fazhi_cli.engine.deadlines import days_overdue, due_for, official_due
+from fazhi_cli.engine.workdays import years_of
 from fazhi_cli.book.book import Book
 from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.state import (
@@ -48,6 +49,8 @@ class Row:
     extension_pending: dt.date | None
     evidence: tuple[str, ...]
     entry: Entry | None = field(compare=False, default=None)
+    workdays: bool = False  # working days were counted (status --workdays, report --workdays)
+    workdays_left: int | None = None  # facts.workdays_left: negative when overdue, None when done
 
     @property
     def state_label(self) -> str:
@@ -85,10 +88,10 @@ class Row:
             if not self.targets
             else {"met": self.targets_met, "summary": self.target_summary(), "items": [t.as_dict() for t in self.targets]},
             "evidence": list(self.evidence),
-        }
+        } | ({"workdays_left": self.workdays_left} if self.workdays else {})
 
 
-def make_row(plan: Plan, task: Task, unit_id: str, role: str, entry: Entry | None, as_of: dt.date) -> Row:
+def make_row(plan: Plan, task: Task, unit_id: str, role: str, entry: Entry | None, as_of: dt.date, workdays: bool = False) -> Row:
     unit = plan.units[unit_id]
     due = due_for(plan, task, unit, entry)
     derived = derive(entry, as_of)
@@ -116,12 +119,15 @@ def make_row(plan: Plan, task: Task, unit_id: str, role: str, entry: Entry | Non
         extension_pending=pending.new_due if pending else None,
         evidence=tuple(evidence_label(e) for e in all_evidence(entry)),
         entry=entry,
+        workdays=workdays,
+        workdays_left=facts.workdays_left(derived.state, due.date, as_of) if workdays else None,
     )
 
 
-def status_rows(view: Book, *, units: list[str] | None = None, tasks: list[int] | None = None) -> list[Row]:
+def status_rows(view: Book, *, units: list[str] | None = None, tasks: list[int] | None = None, workdays: bool = False) -> list[Row]:
     """Rows for every (task, carrying unit) of a Book as of a day, optionally limited to some units
-    or tasks. Units without a valid ledger get rows computed from an empty ledger (nothing done)."""
+    or tasks. Units without a valid ledger get rows computed from an empty ledger (nothing done).
+    `workdays`: also count each open row's working days left (Row.workdays_left)."""
     if view.as_of_day is None:
         raise ValueError("status rows are computed from a Book as of a day: use book.as_of(day)")
     plan = view.plan
@@ -140,8 +146,13 @@ def status_rows(view: Book, *, units: list[str] | None = None, tasks: list[int] 
             if units is not None and uid not in units:
                 continue
             role = "lead" if uid in r.lead else "responsible"
-            rows.append(make_row(plan, task, uid, role, view.entry(uid, tid), view.as_of_day))
+            rows.append(make_row(plan, task, uid, role, view.entry(uid, tid), view.as_of_day, workdays))
     return rows
+
+
+def workdays_years(rows: list[Row], as_of: dt.date) -> set[int]:
+    """The years the working days of these rows were counted over (for the fallback notice)."""
+    return years_of((as_of, r.due) for r in rows if r.workdays_left is not None)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from fazhi_cli.models.ledger import Entry, EvidenceFile
 from fazhi_cli.models.plan import Task, Unit
 from fazhi_cli.engine.evidence import ACCEPTED, classify_text, file_problem
 from fazhi_cli.engine.roles import roles_of
+from fazhi_cli.engine.workdays import day_off_message, fallback_notice
 from fazhi_cli.problems import Problem, Severity, error, warning
 
 
@@ -26,11 +27,60 @@ def check_book(book: Book, today: dt.date, files=None, templates: set[str] | Non
     if plan is None:
         return problems
     problems += check_roles(book)
+    problems += check_deadline_days(book)
     for stem, ledger_file in book.ledger_files.items():
         if ledger_file.model is None or stem not in book.ledgers:
             continue
         problems += check_ledger(book, ledger_file, today, files)
+    problems += check_calendar_years(book)
     return problems
+
+
+def plan_deadlines(book: Book) -> list[tuple[object, tuple, str, dt.date]]:
+    """Every deadline the plan sets, as (file, place, what, day): the tasks' own dates, the default
+    and yearly-count deadlines, the submissions' dates and the phases' end dates."""
+    files = book.files
+    tasks, phases = files.tasks.model, files.phases.model
+    out = []
+    for t_index, task in enumerate(tasks.tasks):
+        for d_index, deadline in enumerate(task.deadlines):
+            out.append((files.tasks, ("tasks", t_index, "deadlines", d_index, "due"), f"任务 {task.id} 的完成时限", deadline.due))
+    out.append((files.phases, ("default_due", "due"), "默认完成时限", phases.default_due.due))
+    out.append((files.phases, ("count_due", "due"), "年度计数任务完成时限", phases.count_due.due))
+    for index, sub in enumerate(phases.submissions):
+        out.append((files.phases, ("submissions", index, "due"), f"报送事项 {sub.id}（{sub.title}）的时限", sub.due))
+    for index, phase in enumerate(phases.phases):
+        out.append((files.phases, ("phases", index, "end"), f"阶段“{phase.name}”的结束日期", phase.end))
+    return out
+
+
+def check_deadline_days(book: Book) -> list[Problem]:
+    """W307 for each deadline of the plan that falls on a weekend or a statutory holiday (by the
+    official calendar, engine.workdays): the plan's dates stay as written; the warning says which
+    day it is and the working day before it."""
+    problems = []
+    for loaded, place, what, day in plan_deadlines(book):
+        message = day_off_message(what, day)
+        if message:
+            line, col = loaded.position(place)
+            problems.append(warning(loaded.path, line, col, "W307", message))
+    return problems
+
+
+def check_calendar_years(book: Book) -> list[Problem]:
+    """W308 once, at data/phases.yaml's `year`, when a deadline checked by W307 lies in a year the
+    calendar does not know (those are judged Monday–Friday)."""
+    years = {day.year for _, _, _, day in plan_deadlines(book)}
+    for stem, ledger_file in book.ledger_files.items():
+        if ledger_file.model is None or stem not in book.ledgers:
+            continue
+        years |= {e.plan.due.year for e in ledger_file.model.tasks.values() if e and e.plan and e.plan.due}
+    notice = fallback_notice(years)
+    if notice is None:
+        return []
+    phases = book.files.phases
+    line, col = phases.position(("year",))
+    return [warning(phases.path, line, col, "W308", notice)]
 
 
 def check_roles(book: Book) -> list[Problem]:
@@ -145,6 +195,14 @@ def check_planned_due(c: EntryCheck) -> list[Problem]:
     return [c.at(("plan", "due"), "W301", f"计划完成时间 {c.entry.plan.due} 晚于规定时限 {official.date}（{official.source}）", Severity.WARNING)]
 
 
+def check_planned_day(c: EntryCheck) -> list[Problem]:
+    """W307 when the work plan's own date falls on a weekend or a statutory holiday."""
+    if not (c.entry.plan and c.entry.plan.due):
+        return []
+    message = day_off_message("计划完成时间", c.entry.plan.due)
+    return [c.at(("plan", "due"), "W307", message, Severity.WARNING)] if message else []
+
+
 def check_future_dates(c: EntryCheck) -> list[Problem]:
     """Things recorded as done on a day still to come (a typo, or a backfill with the wrong year)."""
     return [
@@ -160,7 +218,7 @@ def check_evidence(c: EntryCheck) -> list[Problem]:
 
 
 # Every check of a task entry, in the order their problems are listed (beancount's validations).
-ENTRY_CHECKS = (check_carried, check_targets, check_rules, check_planned_due, check_evidence, check_future_dates)
+ENTRY_CHECKS = (check_carried, check_targets, check_rules, check_planned_due, check_planned_day, check_evidence, check_future_dates)
 
 
 def _check_evidence(book: Book, loaded: LedgerFile, at: tuple, entry, files) -> list[Problem]:

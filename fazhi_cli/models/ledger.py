@@ -46,6 +46,11 @@ class Record(Strict):
     target: SafeId
     date: Date
     value: float | None = Field(None, allow_inf_nan=False, description="测得的数值（比率、时限）；计数类不填")
+    received: Date | None = Field(
+        None,
+        description="受理日期（时限类目标）：与 date（办结日期）一起填写时，办理时限按两者之间的工作日计算"
+        "（不含受理当日、周末和法定节假日，调休上班日计入），不必再填 value",
+    )
     note: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
 

@@ -25,13 +25,13 @@ from fazhi_cli.engine.report_context import (
     RowFacts,
 )
 from fazhi_cli.engine.periods import PeriodChange
-from fazhi_cli.engine.state import STATE_LABELS, State, TargetProgress
+from fazhi_cli.engine.state import STATE_LABELS, State, TargetProgress, record_value
 from fazhi_cli.engine.weekly import EVENT_LABELS, WeekEvent
 from fazhi_cli.models.ledger import ACTION_LABELS, Decision, WorkPlan
 from fazhi_cli.models.plan import LEVEL_LABELS, TASK_KIND_LABELS, TaskKind
 from fazhi_cli.render.overdue_fields import LeadLine, OverdueLine, lead_lines, overdue_lines
 from fazhi_cli.render.review_fields import ReviewView, review_view
-from fazhi_cli.render.status_view import flag_label
+from fazhi_cli.render.status_view import flag_label, workdays_label
 from fazhi_cli.render.text import brief, clean_text, cn_date, join, pct, points
 
 PLAN_FIELD_LABELS = {name: WorkPlan.model_fields[name].description for name in PLAN_FIELDS}
@@ -143,7 +143,9 @@ class ReportRow:
     due_soon: bool
     closed_late: bool
     done_date_cn: str
-    flag: str  # 逾期12天 / 临期 / 逾期完成 / ''
+    flag: str  # 逾期12天 / 临期 / 逾期完成 / '' (with --workdays: 逾期12天（8个工作日）, 临期（剩余3个工作日）)
+    workdays_left: int | None  # with --workdays: working days left, negative when overdue; else None
+    workdays_text: str  # with --workdays: 剩余3个工作日 / 逾期8个工作日; else ''
     leader: str  # 分管领导 ('' when not filled in)
     owner: str  # 具体负责人
     measures: str  # 具体措施
@@ -407,6 +409,17 @@ def evidence_name(label: str) -> str:
     return label
 
 
+def report_flag(row) -> str:
+    """The row's flag; where working days were counted, an overdue or due-soon one says them too."""
+    flag = flag_label(row)
+    if row.workdays_left is None or not (row.overdue or row.due_soon):
+        return flag
+    n = row.workdays_left
+    if row.overdue:
+        return f"{flag}（{-n}个工作日）" if n < 0 else flag
+    return f"{flag}（剩余{n}个工作日）"
+
+
 def report_row(plan: Plan, facts: RowFacts) -> ReportRow:
     """One row written out for templates (the entry is already as of the report's day)."""
     row = facts.row
@@ -418,10 +431,14 @@ def report_row(plan: Plan, facts: RowFacts) -> ReportRow:
             ev = [clean_text(_evidence(e)) for e in p.evidence]
             progress.append(ProgressLine(p.date.isoformat(), cn_date(p.date), clean_text(p.note), ev, join(ev)))
         labels = {t.key: t.label for t in row.task.targets}
+        measures = {t.key: t.measure for t in row.task.targets}
         for rec in entry.records:
             what = clean_text(labels.get(rec.target, rec.target))
-            if rec.value is not None:
-                what += f" {rec.value:g}"
+            value = record_value(measures[rec.target], rec) if rec.target in measures else rec.value
+            if value is not None:
+                what += f" {value:g}"
+            if rec.received is not None:
+                what += f"个工作日（{cn_date(rec.received)}受理）"
             if rec.note:
                 what += f"：{clean_text(rec.note)}"
             ev = [clean_text(_evidence(e)) for e in rec.evidence]
@@ -466,7 +483,9 @@ def report_row(plan: Plan, facts: RowFacts) -> ReportRow:
         due_soon=row.due_soon,
         closed_late=row.closed_late,
         done_date_cn=cn_date(row.done_date),
-        flag=flag_label(row),
+        flag=report_flag(row),
+        workdays_left=row.workdays_left,
+        workdays_text=workdays_label(row),
         leader=clean_text(work.leader) if work and work.leader else "",
         owner=clean_text(work.owner) if work and work.owner else "",
         measures=clean_text(work.measures) if work and work.measures else "",

@@ -9,13 +9,14 @@ from fazhi_cli.render.tables import print_table
 
 ROW_COLUMNS = [
     "unit", "unit_name", "task", "title", "role", "state", "state_label", "due", "planned", "overdue",
-    "days_overdue", "due_soon", "closed_late", "extension_pending", "target",
+    "days_overdue", "workdays_left", "due_soon", "closed_late", "extension_pending", "target",
 ]
 
 
-def flat_rows(records: list[dict]) -> tuple[list[dict], list[str]]:
+def flat_rows(records: list[dict], workdays: bool = False) -> tuple[list[dict], list[str]]:
     """Status records for CSV: the nested `target` becomes flat columns — `target_met`,
-    `target_summary`, and one `target:<key>` column per quantified target holding its actual value."""
+    `target_summary`, and one `target:<key>` column per quantified target holding its actual value;
+    `workdays_left` only when working days were counted."""
     keys: list[str] = []
     out = []
     for record in records:
@@ -30,7 +31,8 @@ def flat_rows(records: list[dict]) -> tuple[list[dict], list[str]]:
                 if column not in keys:
                     keys.append(column)
         out.append(flat)
-    columns = [c for c in ROW_COLUMNS if c != "target"] + ["target_met", "target_summary"] + keys
+    skip = {"target"} | (set() if workdays else {"workdays_left"})
+    columns = [c for c in ROW_COLUMNS if c not in skip] + ["target_met", "target_summary"] + keys
     return out, columns
 
 
@@ -43,6 +45,18 @@ def flag_label(row: Row) -> str:
     if row.due_soon:
         return "临期"
     return ""
+
+
+def workdays_label(row: Row) -> str:
+    """剩余3个工作日 / 逾期4个工作日 / '' (applied or closed, or working days not counted)."""
+    n = row.workdays_left
+    if n is None:
+        return ""
+    if n < 0:
+        return f"逾期{-n}个工作日"
+    if row.overdue:  # past the due day, but no working day since (due on a Friday, as of Saturday)
+        return "逾期（不足1个工作日）"
+    return f"剩余{n}个工作日"
 
 
 def _style(row: Row) -> str | None:
@@ -62,28 +76,43 @@ def _due(row: Row) -> str:
     return text
 
 
-def print_unit_rows(title: str, rows: list[Row]) -> None:
-    table_rows = [
-        [
-            r.task.id,
-            r.task.title,
-            "牵头" if r.role == "lead" else "责任",
-            r.state_label,
-            _due(r),
-            r.planned.isoformat() if r.planned else "",
-            flag_label(r),
-            r.target_summary(),
-        ]
-        for r in rows
-    ]
-    print_table(title, ["序号", "任务", "角色", "状态", "完成时限", "计划完成", "提示", "量化目标"], table_rows, [_style(r) for r in rows])
+# The columns of the terminal tables of rows: key → (header, cell). Each view lists the keys it
+# shows; `--workdays` adds "workdays" after "flag".
+TABLE_COLUMNS = {
+    "task": ("序号", lambda r: r.task.id),
+    "title": ("任务", lambda r: r.task.title),
+    "role": ("角色", lambda r: "牵头" if r.role == "lead" else "责任"),
+    "unit": ("单位", lambda r: r.unit_label),
+    "state": ("状态", lambda r: r.state_label),
+    "due": ("完成时限", _due),
+    "planned": ("计划完成", lambda r: r.planned.isoformat() if r.planned else ""),
+    "flag": ("提示", flag_label),
+    "workdays": ("工作日", workdays_label),
+    "target": ("量化目标", lambda r: r.target_summary()),
+}
+UNIT_VIEW = ("task", "title", "role", "state", "due", "planned", "flag", "target")
+BY_UNIT_VIEW = ("task", "title", "unit", "state", "due", "flag", "target")
 
 
-def print_rows_by_unit(title: str, rows: list[Row]) -> None:
-    table_rows = [
-        [r.task.id, r.task.title, r.unit_label, r.state_label, _due(r), flag_label(r), r.target_summary()] for r in rows
-    ]
-    print_table(title, ["序号", "任务", "单位", "状态", "完成时限", "提示", "量化目标"], table_rows, [_style(r) for r in rows])
+def _columns(view: tuple[str, ...], workdays: bool) -> tuple[str, ...]:
+    if not workdays:
+        return view
+    at = view.index("flag") + 1
+    return view[:at] + ("workdays",) + view[at:]
+
+
+def print_rows(title: str, rows: list[Row], view: tuple[str, ...], workdays: bool = False) -> None:
+    keys = _columns(view, workdays)
+    table_rows = [[TABLE_COLUMNS[k][1](r) for k in keys] for r in rows]
+    print_table(title, [TABLE_COLUMNS[k][0] for k in keys], table_rows, [_style(r) for r in rows])
+
+
+def print_unit_rows(title: str, rows: list[Row], workdays: bool = False) -> None:
+    print_rows(title, rows, UNIT_VIEW, workdays)
+
+
+def print_rows_by_unit(title: str, rows: list[Row], workdays: bool = False) -> None:
+    print_rows(title, rows, BY_UNIT_VIEW, workdays)
 
 
 def print_summaries(title: str, summaries: list[UnitSummary], invalid: dict[str, str]) -> None:

@@ -35,6 +35,7 @@ from fazhi_cli.models.ledger import Ledger
 from fazhi_cli.engine.roles import Roles, roles_of
 from fazhi_cli.problems import has_errors
 from fazhi_cli.store.git import GIT_MISSING, ZERO_SHA, GitError, git_available, repository_near, run_git, run_git_bytes
+from fazhi_cli.store.cache import FileCache
 from fazhi_cli.store.loader import load_file, load_model
 from fazhi_cli.store.source import SourceError, TreeSource
 
@@ -417,13 +418,18 @@ class _Version:
 class _Ledgers:
     """Parsed ledger versions by blob id, each parsed once."""
 
-    def __init__(self, blobs: dict[str, bytes]):
+    def __init__(self, blobs: dict[str, bytes], store: FileCache | None = None):
         self.blobs = blobs
         self.cache: dict[str, _Version] = {}
+        self.store = store  # the user's cache (store/cache.py): a blob is parsed once, ever
 
     def get(self, sha: str, path: str) -> _Version:
         if sha == ZERO_SHA:
             return _Version("missing")
+        if sha not in self.cache and self.store is not None:
+            kept = self.store.get_object(f"ledger-version\0{path}\0{sha}")
+            if kept is not None:
+                self.cache[sha] = kept
         if sha not in self.cache:
             raw = self.blobs.get(sha)
             if raw is None:
@@ -438,6 +444,8 @@ class _Ledgers:
                     self.cache[sha] = _Version("invalid", problem=text + more)
                 else:
                     self.cache[sha] = _Version("valid", loaded.model)
+                if self.store is not None:
+                    self.store.put_object(f"ledger-version\0{path}\0{sha}", self.cache[sha])
         return self.cache[sha]
 
 
@@ -510,7 +518,7 @@ def load_history(
     plan_specs = _plan_specs(repo, [c for c in raw if any(wanted(f[0]) for f in c.files)]) if with_plans else {}
     blob_of = resolve_specs(repo, [s for specs in (*rule_specs.values(), *plan_specs.values()) for s in specs.values()])
     blobs = read_blobs(repo, blob_ids + [b for b in blob_of.values() if b])
-    versions = _Ledgers(blobs)
+    versions = _Ledgers(blobs, FileCache(repo.cwd))
     read: dict[tuple, Plan | None] = {}  # one parse per distinct version of the plan files, for both
     rules = _rules_before(repo, rule_specs, blob_of, blobs, read)
     plans = _plans_of(repo, plan_specs, blob_of, blobs, read)

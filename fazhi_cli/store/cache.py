@@ -132,3 +132,37 @@ class FileCache:
                 temporary.unlink()
             except OSError:
                 pass
+
+    # --- content-addressed entries (a git blob's parse: any number of versions of one path) ----
+
+    def _object(self, name: str) -> Path:
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
+        return self.folder.parent.parent / "objects" / digest[:2] / (digest[2:34] + ".pickle")
+
+    def get_object(self, name: str) -> Any | None:
+        """The value stored under `name` (e.g. a path and a git blob id: content that never
+        changes under that name), or None."""
+        if self.folder is None or not self._usable():
+            return None
+        try:
+            with open(self._object(name), "rb") as handle:
+                key, value = pickle.load(handle)
+        except Exception:  # noqa: BLE001 - a miss
+            return None
+        return value if key == self._key(name, b"") else None
+
+    def put_object(self, name: str, value: Any) -> None:
+        if self.folder is None or not self._usable():
+            return
+        target = self._object(name)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with open(temporary, "wb") as handle:
+                pickle.dump((self._key(name, b""), value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, target)
+        except Exception:  # noqa: BLE001 - no cache
+            try:
+                temporary.unlink()
+            except OSError:
+                pass

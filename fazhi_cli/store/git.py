@@ -75,14 +75,14 @@ def git_timeout() -> float:
         return 120.0
 
 
-def _run(argv: list[str], root: Path, input_bytes: bytes | None) -> subprocess.CompletedProcess:
+def _run(argv: list[str], root: Path, input_bytes: bytes | None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run git in its own process group; past the timeout the whole group (hooks included) is
     stopped with SIGTERM, so git removes its own lock files, then killed."""
     limit = git_timeout()
     try:
         proc = subprocess.Popen(
             argv, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=os.name != "nt",
+            start_new_session=os.name != "nt", env=None if env is None else os.environ | env,
         )
     except OSError as exc:
         raise GitError(f"无法运行 git：{exc.strerror or exc}") from exc
@@ -113,10 +113,11 @@ def _stop(proc: subprocess.Popen) -> None:
             continue
 
 
-def run_git(root: Path, *args: str, check: bool = True, input_text: str | None = None) -> subprocess.CompletedProcess:
+def run_git(root: Path, *args: str, check: bool = True, input_text: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """git in `root`; `env`: variables added to this process's environment for that one run."""
     if not git_available():
         raise GitError(GIT_MISSING)
-    raw = _run(["git", "-c", "core.quotepath=off", *args], root, input_text.encode("utf-8") if input_text is not None else None)
+    raw = _run(["git", "-c", "core.quotepath=off", *args], root, input_text.encode("utf-8") if input_text is not None else None, env)
     result = subprocess.CompletedProcess(
         raw.args, raw.returncode, raw.stdout.decode("utf-8", "replace"), raw.stderr.decode("utf-8", "replace")
     )

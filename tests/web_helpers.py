@@ -68,11 +68,23 @@ def make_web_workspace(path: Path, *, users: bool = True) -> Path:
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "方案数据")
     if users:
-        from fazhi_cli.web.auth import add_user
-
-        for who in LOGINS.values():
-            add_user(path / ".fazhi" / "users.json", who.login, who.password, name=who.name, email=who.email)
+        write_users(path / ".fazhi" / "users.json")
     return path
+
+
+def write_users(path: Path) -> None:
+    """LOGINS as `fazhi serve --add-user` writes them, but hashed with argon2's cheapest settings
+    (a test logs in a dozen times; `--add-user` uses argon2-cffi's defaults)."""
+    import json
+
+    from argon2 import PasswordHasher
+
+    from fazhi_cli.web.auth import private_folder
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    private_folder(path)
+    users = {who.login: {"hash": cheap.hash(who.password), "name": who.name, "email": who.email} for who in LOGINS.values()}
+    path.write_text(json.dumps({"users": users}, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 def commits(path: Path) -> list[tuple[str, str, str]]:

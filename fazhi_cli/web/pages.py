@@ -134,7 +134,7 @@ class Page:
         nav.append(("/downloads", "报表下载"))
         return {
             "page_title": self.title, "plan_title": plan.phases.title if plan else "法治政府建设工作台账", "viewer": v,
-            "csrf": v.csrf if v else "", "nav": nav, "asof": self.day, "here": self.path, "messages": self.messages,
+            "csrf": v.csrf if v else "", "nav": nav, "asof": self.day, "asof_cn": cn_date(self.day) if self.day else "", "here": self.path, "messages": self.messages,
             "below": self.below,
         }
 

@@ -327,7 +327,8 @@ def create_app(config: ServeConfig):
         }
         p = page(f"{unit.label} · 任务{task_id}", book)
         if errors:
-            p.messages.append(("error", "未能提交，未作任何修改：" if status != 502 else "未能提交："))
+            in_form = typed is not None and v.may_edit(unit.id) and shown.get(typed.action, False)
+            p.messages.append(("error", "未能提交，未作任何修改" + ("（见下方表单）" if in_form else "：" + "；".join(errors))))
         return html(pages.render(
             "web/entry.html.j2", **p.values(), **site.common(pages.links(None, False)), unit=unit, task=task, r=row, state_label=STATE_LABELS[state],
             may_edit=v.may_edit(unit.id), may_review=v.may_review(unit.id, task_id), pending=state is State.PENDING_REVIEW,
@@ -375,7 +376,7 @@ def create_app(config: ServeConfig):
                 discard(root, saved)
                 codes = {p.code for p in exc.problems}
                 status = 409 if "R217" in codes else 403 if codes & {"R213", "R214", "R215", "R216"} else 422
-                return refused(book, typed, [f"{p.message}（{p.code}）" for p in exc.problems], status)
+                return refused(book, typed, [f"{forms.for_the_page(p.message)}（{p.code}）" for p in exc.problems], status)
             if isinstance(result.commit_warning, CommitFailure):
                 return refused(book_or_error(), typed, [str(result.commit_warning)], 500)
             if server.sync.active and result.commit:

@@ -9,6 +9,7 @@ shown) and the user as the commit's author.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from fazhi_cli.book.book import Book
@@ -64,6 +65,20 @@ class Typed:
         """The field, stripped; None when left empty."""
         value = self.get(name).strip()
         return value or None
+
+
+# The library's messages name the command's options; on a page they name the form's fields.
+FIELD_NAMES = {
+    "--evidence": "“佐证材料”栏", "--note": "“说明”栏", "--reason": "“理由”栏", "--date": "“日期”栏", "--new-due": "“申请延至”栏",
+    "--value": "“测得的数值”栏", "--target": "“目标”栏", "--leader": "“分管领导”", "--owner": "“具体负责人”", "--measures": "“具体措施”",
+    "--due": "“计划完成时间”", "--by": "“姓名”栏",
+}
+OPTION = re.compile(r" ?(--[a-z][a-z-]*) ?")
+
+
+def for_the_page(message: str) -> str:
+    """A refusal's text with the command's option names replaced by the form's field names."""
+    return OPTION.sub(lambda m: FIELD_NAMES.get(m.group(1), m.group(0)), message)
 
 
 def typed_from(spec: FormSpec, form) -> Typed:

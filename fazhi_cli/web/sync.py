@@ -75,6 +75,9 @@ class Sync:
     def active(self) -> bool:
         return self.upstream is not None
 
+    def head(self) -> str | None:
+        return head(self.root)
+
     def pull(self) -> Outcome:
         up = self.upstream
         result = run_git(self.root, "pull", "--ff-only", "--quiet", up.remote, up.merge, check=False)

@@ -182,9 +182,8 @@ def test_downloads_as_of_a_day(ws):
 # --- the central repository ---------------------------------------------------------------------
 
 
-def central_world(tmp_path: Path, hook_user: str | None = None):
-    """A bare central repository with the guard as its pre-receive hook (optionally pinning the
-    pusher the server names), and the server's clone of it."""
+def central_world(tmp_path: Path):
+    """A bare central repository (every unit's ledger created by the office) and the server's clone."""
     source = make_web_workspace(tmp_path / "source", users=False)
     from conftest import run_cli
 
@@ -192,10 +191,6 @@ def central_world(tmp_path: Path, hook_user: str | None = None):
     assert run_cli("init", "--root", str(source), env=office).exit_code == 0
     central = tmp_path / "central.git"
     git(tmp_path, "clone", "-q", "--bare", str(source), str(central))
-    pin = f"REMOTE_USER={hook_user}; export REMOTE_USER\n" if hook_user else ""
-    hook = central / "hooks" / "pre-receive"
-    hook.write_text(f"#!/bin/sh\n{pin}exec '{sys.executable}' -m fazhi_cli guard\n", encoding="utf-8")
-    hook.chmod(0o755)
     served = tmp_path / "served"
     git(tmp_path, "clone", "-q", str(central), str(served))
     identify(served, "serve@yfb.example.gov.cn", "fazhi 网页版")
@@ -203,6 +198,15 @@ def central_world(tmp_path: Path, hook_user: str | None = None):
 
     write_users(served / ".fazhi" / "users.json")
     return central, served
+
+
+def install_guard(central: Path, pusher: str | None = None) -> None:
+    """`fazhi guard` as the pre-receive hook; `pusher`: the login the server says pushed (else the
+    pusher's own REMOTE_USER, which a push over a local path passes on)."""
+    pin = f"REMOTE_USER={pusher}; export REMOTE_USER\n" if pusher else ""
+    hook = central / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\n{pin}exec '{sys.executable}' -m fazhi_cli guard\n", encoding="utf-8")
+    hook.chmod(0o755)
 
 
 def test_central_repository_pull_push_and_a_refused_push_rolled_back(tmp_path, cli):
@@ -215,7 +219,8 @@ def test_central_repository_pull_push_and_a_refused_push_rolled_back(tmp_path, c
     git(tmp_path, "clone", "-q", str(central), str(other))
     identify(other, LOGINS["kerqin"].email, "王五")
     assert cli("progress", "1", "-u", "kerqin", "--note", "另一处填报", "--date", "2020-05-01", "--root", other).exit_code == 0
-    git(other, "push", "-q", "origin", "HEAD:main", env={"REMOTE_USER": "kerqin"})
+    git(other, "push", "-q", "origin", "HEAD:main")
+    install_guard(central)
     stale = clerk.post("/unit/kerqin/task/1/progress", data={"csrf_token": token(page), "stamp": stamp(page), "note": "网页填报", "date": "2020-05-02"})
     assert stale.status_code == 409 and "同步了中心仓库" in texts(stale) and "网页填报" in texts(stale)
     accepted = clerk.post("/unit/kerqin/task/1/progress", data={"csrf_token": token(stale), "stamp": stamp(stale), "note": "网页填报", "date": "2020-05-02"})
@@ -223,8 +228,7 @@ def test_central_repository_pull_push_and_a_refused_push_rolled_back(tmp_path, c
     assert git(central, "log", "-1", "--format=%ae %s", "main").strip() == f"{LOGINS['kerqin'].email} 工作进展: 科区 任务1 专题听取汇报"
 
     # the server authenticates its pushes as 开鲁县's account: the guard refuses kerqin's ledger
-    hook = central / "hooks" / "pre-receive"
-    hook.write_text(hook.read_text(encoding="utf-8").replace("exec ", "REMOTE_USER=kailu; export REMOTE_USER\nexec ", 1), encoding="utf-8")
+    install_guard(central, pusher="kailu")
     before = git(served, "rev-parse", "HEAD").strip()
     page = clerk.get("/unit/kerqin/task/1")
     refused = clerk.post(

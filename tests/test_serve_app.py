@@ -165,6 +165,43 @@ def test_refusals_in_chinese_with_the_form_refilled(ws):
     assert commits(ws) == []
 
 
+def test_claim_then_fill_in_an_open_ended_task(ws):
+    app = make_app(ws)
+    clerk = logged_in(app, "kailu")
+    page = clerk.get("/unit/kailu")
+    assert "可认领的任务" in texts(page) and "行政复议规范化建设" in texts(page)
+    assert clerk.get("/unit/kailu/task/6").status_code == 404
+    claimed = clerk.post("/unit/kailu/task/6/claim", data={"csrf_token": token(page), "date": "2020-03-15"})
+    assert claimed.status_code == 303 and claimed.headers["Location"] == "/unit/kailu"
+    assert "已提交：开鲁县 任务6" in texts(clerk.get("/unit/kailu"))
+    entry = clerk.get("/unit/kailu/task/6")
+    assert entry.status_code == 200 and 'id="form-progress"' in texts(entry)
+    assert commits(ws) == [(LOGINS["kailu"].name, LOGINS["kailu"].email, "认领任务: 开鲁县 任务6 行政复议规范化建设")]
+
+
+def test_extension_request_and_the_offices_decisions_from_the_queue(ws):
+    app = make_app(ws)
+    clerk = logged_in(app, "kerqin")
+    page = clerk.get("/unit/kerqin/task/3")
+    asked = clerk.post("/unit/kerqin/task/3/extend", data={"csrf_token": token(page), "stamp": stamp(page), "new_due": "2020-09-30", "reason": "平台采购未完成", "date": "2020-07-10"})
+    assert asked.status_code == 303
+    page = clerk.get("/unit/kerqin/task/2")
+    clerk.post("/unit/kerqin/task/2/close", data={"csrf_token": token(page), "stamp": stamp(page), "evidence": "科政发〔2020〕5号", "date": "2020-04-20"})
+    office = logged_in(app, "office")
+    queue = office.get("/review")
+    assert 'id="q-kerqin-3-extension"' in texts(queue) and 'id="q-kerqin-2-review"' in texts(queue) and "平台采购未完成" in texts(queue)
+    stamp3 = re.search(r'action="/review/kerqin/3/approve"[^>]*>\s*<input type="hidden" name="csrf_token" value="[^"]+"><input type="hidden" name="stamp" value="([^"]*)"', texts(queue)).group(1)
+    stamp2 = re.search(r'action="/review/kerqin/2/reject"[^>]*>\s*<input type="hidden" name="csrf_token" value="[^"]+"><input type="hidden" name="stamp" value="([^"]*)"', texts(queue)).group(1)
+    no_reason = office.post("/review/kerqin/2/reject", data={"csrf_token": token(queue), "stamp": stamp2, "reason": "", "date": "2020-04-22"})
+    assert no_reason.status_code == 422 and "退回必须说明理由" in texts(no_reason) and "--reason" not in texts(no_reason)
+    rejected = office.post("/review/kerqin/2/reject", data={"csrf_token": token(queue), "stamp": stamp2, "reason": "缺少公布网址", "date": "2020-04-22"})
+    approved = office.post("/review/kerqin/3/approve", data={"csrf_token": token(queue), "stamp": stamp3, "date": "2020-07-12"})
+    assert rejected.status_code == approved.status_code == 303 and 'id="queue-empty"' in texts(office.get("/review"))
+    office_login = LOGINS["office"]
+    assert [c[2] for c in commits(ws)][-2:] == ["退回销号: 科区 任务2 公布权力清单", "同意延期: 科区 任务3 行政执法三项制度"]
+    assert commits(ws)[-1][:2] == (office_login.name, office_login.email)
+
+
 def test_downloads_as_of_a_day(ws):
     app = make_app(ws)
     office = logged_in(app, "office")

@@ -40,8 +40,26 @@ SERVER_EMAIL = "serve@yfb.example.gov.cn"
 PDF = b"%PDF-1.4\n% fazhi test\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
+# An open-ended group and a task for it, so a unit can claim (认领) something.
+OPEN_GROUP = """\
+  - id: xiangguan
+    name: 各相关部门
+    members: []
+    open: true
+"""
+OPEN_TASK = """\
+  - id: 6
+    title: 行政复议规范化建设
+    text: 各相关部门加强行政复议规范化建设。
+    section: 二(五)
+    kind: deliverable
+    lead: [司法局]
+    responsible: [各相关部门]
+"""
+
+
 def units_with_editors() -> str:
-    text = UNITS.replace("office:\n  unit: yifaban\n", "office:\n  unit: yifaban\n  editors: [office, office@yfb.example.gov.cn]\n")
+    text = (UNITS + OPEN_GROUP).replace("office:\n  unit: yifaban\n", "office:\n  unit: yifaban\n  editors: [office, office@yfb.example.gov.cn]\n")
     for login, unit in UNIT_OF.items():
         if unit == "yifaban":
             continue
@@ -58,7 +76,7 @@ def make_web_workspace(path: Path, *, users: bool = True) -> Path:
     (path / "data").mkdir(parents=True)
     (path / "ledgers").mkdir()
     (path / "data" / "units.yaml").write_text(units_with_editors(), encoding="utf-8")
-    (path / "data" / "tasks.yaml").write_text(TASKS, encoding="utf-8")
+    (path / "data" / "tasks.yaml").write_text(TASKS + OPEN_TASK, encoding="utf-8")
     shutil.copy(REPO / "data" / "phases.yaml", path / "data" / "phases.yaml")
     shutil.copy(REPO / "data" / "settings.yaml", path / "data" / "settings.yaml")
     (path / "ledgers" / ".gitkeep").write_text("", encoding="utf-8")

@@ -117,7 +117,9 @@ def run_git(root: Path, *args: str, check: bool = True, input_text: str | None =
     """git in `root`; `env`: variables added to this process's environment for that one run."""
     if not git_available():
         raise GitError(GIT_MISSING)
-    raw = _run(["git", "-c", "core.quotepath=off", *args], root, input_text.encode("utf-8") if input_text is not None else None, env)
+    argv = ["git", "-c", "core.quotepath=off", *args]
+    data = input_text.encode("utf-8") if input_text is not None else None
+    raw = _run(argv, root, data) if env is None else _run(argv, root, data, env)
     result = subprocess.CompletedProcess(
         raw.args, raw.returncode, raw.stdout.decode("utf-8", "replace"), raw.stderr.decode("utf-8", "replace")
     )

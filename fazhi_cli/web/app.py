@@ -186,7 +186,7 @@ def create_app(config: ServeConfig):
             return html(pages.render("web/login.html.j2", **values, error=""))
         name = (request.form.get("login") or "").strip()
         password = request.form.get("password") or ""
-        keys = (f"login:{name.lower()}", f"addr:{request.remote_addr}")
+        keys = (f"login:{name.lower()}",) + (() if request.remote_addr in config.trust_proxy else (f"addr:{request.remote_addr}",))
         values["login"] = name
         if server.throttle.blocked(*keys):
             return html(pages.render("web/login.html.j2", **values, error="登录失败次数过多，请 15 分钟后再试。"), 429)

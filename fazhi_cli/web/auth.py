@@ -31,7 +31,8 @@ from fazhi_cli.store.safewrite import atomic_write
 
 LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._+-]{0,99}$")
 MIN_PASSWORD = 8
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per login
+MAX_FAILURES_PER_ADDRESS = 20  # per client address (several people may share one)
 FAILURE_WINDOW = 15 * 60  # seconds
 
 
@@ -217,7 +218,8 @@ def csrf_ok(session, given: str | None) -> bool:
 
 
 class Throttle:
-    """Failed logins per key (login, address): at most MAX_FAILURES in FAILURE_WINDOW seconds."""
+    """Failed logins per key within FAILURE_WINDOW seconds: MAX_FAILURES for a login,
+    MAX_FAILURES_PER_ADDRESS for a client address (keys `login:…`, `addr:…`)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -229,7 +231,7 @@ class Throttle:
             for key in keys:
                 recent = [t for t in self._failures.get(key, []) if now - t < FAILURE_WINDOW]
                 self._failures[key] = recent
-                if len(recent) >= MAX_FAILURES:
+                if len(recent) >= (MAX_FAILURES_PER_ADDRESS if key.startswith("addr:") else MAX_FAILURES):
                     return True
         return False
 

@@ -88,6 +88,16 @@ def test_the_proxy_header_is_believed_only_from_the_proxy(ws):
     assert from_elsewhere.status_code == 303 and "/login" in from_elsewhere.headers["Location"]
     untrusting = make_app(ws).test_client().get("/review", headers=header, environ_base={"REMOTE_ADDR": "127.0.0.2"})
     assert untrusting.status_code == 303
+    # a login the proxy vouches for, listed without a password: its name and e-mail, and no password login
+    users = ws / ".fazhi" / "users.json"
+    table = json.loads(users.read_text(encoding="utf-8"))
+    table["users"]["sifaju"] = {"name": "李四", "email": LOGINS["sifaju"].email}
+    users.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+    assert "李四（sifaju）" in texts(app.test_client().get("/review", headers=header, environ_base={"REMOTE_ADDR": "127.0.0.2"}))
+    assert app.test_client().post("/login", data={"csrf_token": "x", "login": "sifaju", "password": ""}).status_code == 400
+    client = app.test_client()
+    form = client.get("/login")
+    assert client.post("/login", data={"csrf_token": token(form), "login": "sifaju", "password": LOGINS["sifaju"].password}).status_code == 401
 
 
 def test_csrf_uploads_escaping_and_a_hand_edit(ws):

@@ -115,7 +115,8 @@ def read_users(path: Path) -> dict[str, dict]:
     users = data.get("users") if isinstance(data, dict) else None
     if not isinstance(users, dict):
         raise AuthError(f"用户文件 {path} 格式有误：应为 {{\"users\": {{登录名: {{...}}}}}}")
-    return {norm(login): dict(entry, login=login) for login, entry in users.items() if isinstance(entry, dict) and entry.get("hash")}
+    # An entry without a hash gives a proxy-authenticated login its name and e-mail; it cannot log in.
+    return {norm(login): dict(entry, login=login) for login, entry in users.items() if isinstance(entry, dict)}
 
 
 def add_user(path: Path, login: str, password: str, *, name: str = "", email: str = "") -> bool:
@@ -150,7 +151,7 @@ def verify_password(path: Path, login: str, password: str) -> User | None:
 
     hasher = _hasher()
     entry = read_users(path).get(norm(login))
-    if entry is None:
+    if entry is None or not entry.get("hash"):
         if not _DUMMY:
             _DUMMY.append(hasher.hash(secrets.token_hex(8)))
         try:
@@ -166,13 +167,13 @@ def verify_password(path: Path, login: str, password: str) -> User | None:
 
 
 def user_of(entry: dict) -> User:
-    return User(entry["login"], str(entry.get("name") or ""), str(entry.get("email") or ""), _fingerprint(entry["hash"]))
+    return User(entry["login"], str(entry.get("name") or ""), str(entry.get("email") or ""), _fingerprint(str(entry.get("hash") or "")))
 
 
 def session_user(path: Path, login: str, fingerprint: str) -> User | None:
     """The user a session names, while their password is the one it was opened with."""
     entry = read_users(path).get(norm(login))
-    if entry is None:
+    if entry is None or not entry.get("hash"):
         return None
     user = user_of(entry)
     return user if hmac.compare_digest(user.fingerprint, fingerprint or "") else None

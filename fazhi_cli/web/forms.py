@@ -33,7 +33,7 @@ FORMS: dict[str, FormSpec] = {
     for spec in (
         FormSpec("plan", "保存工作方案", ("leader", "owner", "measures", "due")),
         FormSpec("progress", "记录进展", ("date", "note", "evidence"), uploads=True),
-        FormSpec("record", "记录目标完成情况", ("target", "value", "date", "note", "evidence"), uploads=True),
+        FormSpec("record", "记录目标完成情况", ("target", "value", "received", "date", "note", "evidence"), uploads=True),
         FormSpec("close", "申请销号", ("date", "note", "name", "evidence", "cited"), uploads=True),
         FormSpec("extend", "提出延期申请", ("new_due", "reason", "date")),
         FormSpec("claim", "认领任务", ("date",)),
@@ -71,7 +71,7 @@ class Typed:
 FIELD_NAMES = {
     "--evidence": "“佐证材料”栏", "--note": "“说明”栏", "--reason": "“理由”栏", "--date": "“日期”栏", "--new-due": "“申请延至”栏",
     "--value": "“测得的数值”栏", "--target": "“目标”栏", "--leader": "“分管领导”", "--owner": "“具体负责人”", "--measures": "“具体措施”",
-    "--due": "“计划完成时间”", "--by": "“姓名”栏",
+    "--due": "“计划完成时间”", "--by": "“姓名”栏", "--received": "“受理日期”栏",
 }
 OPTION = re.compile(r" ?(--[a-z][a-z-]*) ?")
 
@@ -115,8 +115,8 @@ def run(
         return operations.progress(book, unit_id, task, note=typed.get("note"), evidence=evidence, date=date, cwd=book.ws.root, **common)
     if action == "record":
         return operations.record(
-            book, unit_id, task, target=typed.text("target"), value=typed.text("value"), note=typed.text("note"), evidence=evidence, date=date,
-            cwd=book.ws.root, **common,
+            book, unit_id, task, target=typed.text("target"), value=typed.text("value"), received=typed.text("received"), note=typed.text("note"),
+            evidence=evidence, date=date, cwd=book.ws.root, **common,
         )
     if action == "close":
         return operations.close(book, unit_id, task, evidence=evidence, note=typed.text("note"), date=date, cwd=book.ws.root, **common)

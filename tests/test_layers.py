@@ -1,7 +1,8 @@
 """The package's layers: imports point one way, packages form no cycle, and the engine is pure.
 
-models → store → book → engine → core → render → cli (each may import only what is below it;
-`problems` is part of the base, beside models).
+models → store → book → engine → core → render → web → cli (each may import only what is below it;
+`problems` is part of the base, beside models). `web` (the web application) sits below `cli` and
+only `cli/serve.py` imports it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "fazhi_cli"
 
 # Lower number = lower layer. render and core are siblings: neither imports the other.
-RANK = {"problems": 0, "models": 0, "store": 1, "book": 2, "engine": 3, "core": 4, "render": 4, "cli": 5}
+RANK = {"problems": 0, "models": 0, "store": 1, "book": 2, "engine": 3, "core": 4, "render": 4, "web": 5, "cli": 6}
 TOP = {"__init__", "__main__"}
 
 
@@ -79,6 +80,17 @@ def test_no_cycle_between_packages():
 
     cycles = sorted(p for p in edges if reaches(p, p, {p}))
     assert cycles == []
+
+
+def test_only_the_serve_command_imports_the_web_layer():
+    importers = sorted(
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for module, path in modules()
+        if layer_of(module) not in ("web", None)
+        for line, target in imports_of(path)
+        if layer_of(target) == "web"
+    )
+    assert importers and all(i.startswith("fazhi_cli/cli/serve.py:") for i in importers), importers
 
 
 # The engine computes from the Book and the day it is given: no clock, no files, no processes.

@@ -48,6 +48,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("export", "export", "导出工作台账总表：每个单位每项任务一行（分管领导、措施、时限、状态、进展、佐证材料）。"),
     ("remind", "remind", "催办：列出各单位临近完成时限、已逾期的事项，待审核的销号申请和待审批的延期申请。"),
     ("site", "site", "生成静态看板：全市总览、每个单位一页、每项任务一页，图表为内嵌 SVG。"),
+    ("serve", "serve", "网页版：浏览器中查看进度、填报台账、审核销号和延期、下载报表。"),
     ("extend", "extend", "延期申请：提出（request）、同意（approve）、不同意（refuse）。"),
 )
 _MODULE = {name: module for name, module, _ in COMMANDS}

@@ -12,18 +12,6 @@ from fazhi_cli.cli.common import complete_lead, AsOfOpt, ForceOpt, RootOpt, Unit
 from fazhi_cli.cli.report import invalid_ledgers
 from fazhi_cli.engine.report_context import ledger_table
 from fazhi_cli.render.console import make_console
-from fazhi_cli.render.records import to_csv, to_json
-from fazhi_cli.render.report_fields import (
-    INVALID_COLUMNS,
-    HIDDEN_COLUMNS,
-    LEDGER_COLUMNS,
-    NUMBER_FORMATS,
-    UNIT_COLUMNS,
-    invalid_table_row,
-    ledger_table_row,
-    table_view,
-    unit_table_row,
-)
 
 
 class ExportFormat(str, Enum):
@@ -75,31 +63,21 @@ def export(
         make_console(stderr=True).print(
             "警告：以下台账无效，未导出：" + "、".join(i.path for i in invalid) + "（运行 `fazhi check` 查看）", markup=False
         )
-    shown = table_view(view.plan, table)
+    from fazhi_cli.render.ledger_export import export_csv, export_json
+
     if fmt is ExportFormat.json:
-        _emit(to_json(shown.json).encode("utf-8"), output, session.ws.root, day, fmt)
+        _emit(export_json(view.plan, table), output, session.ws.root, day, fmt)
         return
-    records = [ledger_table_row(r) for r in shown.rows]
     if fmt is ExportFormat.csv:
-        keyed = [{label: rec[key] for key, label, _ in LEDGER_COLUMNS} for rec in records]
-        text = to_csv(keyed, [label for _, label, _ in LEDGER_COLUMNS])
+        text = export_csv(view.plan, table)
         to_file = output is not None and not to_stdout(output)
         _emit(text.encode("utf-8-sig") if to_file else text.encode("utf-8"), output, session.ws.root, day, fmt, force=force)
         return
-    from fazhi_cli.render.xlsx_writer import Sheet, build_xlsx  # openpyxl: only for xlsx
+    from fazhi_cli.render.ledger_export import export_xlsx  # openpyxl: only for xlsx
 
-    def sheet(name, columns, rows):
-        return Sheet(
-            name, [label for _, label, _ in columns], [[row[key] for key, _, _ in columns] for row in rows],
-            tuple(w for _, _, w in columns), tuple(NUMBER_FORMATS.get(key) for key, _, _ in columns),
-            tuple(key in HIDDEN_COLUMNS for key, _, _ in columns),
-        )
-
-    sheets = [sheet("台账", LEDGER_COLUMNS, records), sheet("汇总", UNIT_COLUMNS, [unit_table_row(u) for u in shown.units])]
-    if invalid and scope != "unit":
-        sheets.append(sheet("台账无效", INVALID_COLUMNS, [invalid_table_row(i) for i in invalid]))
     who = chosen.label if chosen else "全市"
-    _emit(build_xlsx(sheets, f"{who}法治政府建设工作台账（截至{day.isoformat()}）"), output, session.ws.root, day, fmt, chosen, force=force)
+    data = export_xlsx(view.plan, table, f"{who}法治政府建设工作台账（截至{day.isoformat()}）", invalid if scope != "unit" else None)
+    _emit(data, output, session.ws.root, day, fmt, chosen, force=force)
 
 
 def _emit(data: bytes, output: Path | None, root: Path, day, fmt: ExportFormat, chosen=None, *, force: bool = False) -> None:

@@ -30,14 +30,13 @@ from fazhi_cli.cli.common import (
     resolve_unit,
     today,
 )
-from fazhi_cli.engine.report_context import InvalidLedger, build_report
+from fazhi_cli.engine.report_context import build_report, invalid_ledgers  # noqa: F401  (cli.site and cli.export import it from here)
 from fazhi_cli.engine.report_kinds import ReportSpec, find_report, report_specs
 from fazhi_cli.models.plan import Unit
 from fazhi_cli.render.console import make_console
 from fazhi_cli.store.revision import RevisionError, checkout_revision, current_revision
 from fazhi_cli.book.book import Book
 
-PROBLEMS_SHOWN = 3
 
 
 class ReportFormat(str, Enum):
@@ -238,18 +237,6 @@ def default_name(spec: ReportSpec, scope: str, unit: Unit | None, day: dt.date, 
     elif not spec.recurring:
         stem += "-city"
     return stem + EXTENSIONS[fmt]
-
-
-def invalid_ledgers(book: Book) -> list[InvalidLedger]:
-    """Ledgers that did not validate, with their first problems."""
-    out = []
-    plan = book.plan
-    for stem, ledger_file in book.invalid_ledgers().items():
-        errors = [p for p in ledger_file.problems if p.is_error]
-        texts = [p.as_text() for p in errors[:PROBLEMS_SHOWN]]
-        label = plan.units[stem].label if stem in plan.units else stem
-        out.append(InvalidLedger(stem, label, ledger_file.path, texts, max(0, len(errors) - PROBLEMS_SHOWN)))
-    return out
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -1,6 +1,10 @@
 """Every ledger write as one library call: plan, claim, progress, record, close (apply), confirm,
 reject, reopen, extension request and decision. Each resolves its target in the Book, decides in
 the engine, and writes through core.writes; each returns a WriteResult or raises Refusal.
+
+Every write also takes `expect` (the entry's `entry_stamp` as the user saw it: refused with R217
+when the entry changed since) and `author` (name, e-mail: the commit's author, for a front end
+acting for a logged-in user).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from pathlib import Path
 from fazhi_cli.book.book import Book
 from fazhi_cli.core.evidence import parse_evidence
 from fazhi_cli.core.lookup import find_task, find_unit, parse_day, refuse
-from fazhi_cli.core.writes import WriteResult, action_date, require_valid_ledger, write_entry, writable_target
+from fazhi_cli.core.writes import Author, WriteResult, action_date, require_valid_ledger, write_entry, writable_target
 from fazhi_cli.engine.actions import (
     NOBODY,
     Decision,
@@ -38,18 +42,18 @@ def authorize(book: Book, who: Who, act: Act, unit, task) -> None:
         raise refuse(*why)
 
 
-def plan_task(book: Book, unit: str, task: str, *, today: dt.date, leader=None, owner=None, measures=None, due=None, who: Who = NOBODY, commit=True) -> WriteResult:
+def plan_task(book: Book, unit: str, task: str, *, today: dt.date, leader=None, owner=None, measures=None, due=None, who: Who = NOBODY, commit=True, expect=None, author: Author = None) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
     authorize(book, who, Act.EDIT, the_unit, the_task)
     due_date = parse_day(due, "计划完成时间", today) if due is not None else None
     return write_entry(
         book, the_unit, the_task,
         lambda entry: decide_plan(book.plan, the_task, the_unit, leader=leader, owner=owner, measures=measures, due=due_date),
-        today=today, action="plan", commit=commit,
+        today=today, action="plan", commit=commit, expect=expect, author=author,
     )
 
 
-def claim(book: Book, unit: str, task: str, *, today: dt.date, date=None, who: Who = NOBODY, commit=True) -> WriteResult:
+def claim(book: Book, unit: str, task: str, *, today: dt.date, date=None, who: Who = NOBODY, commit=True, expect=None, author: Author = None) -> WriteResult:
     the_unit = find_unit(book, unit)
     the_task = find_task(book, task)
     require_valid_ledger(book, the_unit)
@@ -66,11 +70,11 @@ def claim(book: Book, unit: str, task: str, *, today: dt.date, date=None, who: W
             return None
         return Decision(set={"claimed": when}, summary="认领任务")
 
-    return write_entry(book, the_unit, the_task, decide, today=today, action="claim", commit=commit, warnings=warnings)
+    return write_entry(book, the_unit, the_task, decide, today=today, action="claim", commit=commit, expect=expect, author=author, warnings=warnings)
 
 
 def progress(
-    book: Book, unit: str, task: str, *, today: dt.date, note: str, evidence=None, date=None, cwd: Path | None = None, who: Who = NOBODY, commit=True
+    book: Book, unit: str, task: str, *, today: dt.date, note: str, evidence=None, date=None, cwd: Path | None = None, who: Who = NOBODY, commit=True, expect=None, author: Author = None
 ) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
     authorize(book, who, Act.EDIT, the_unit, the_task)
@@ -78,13 +82,13 @@ def progress(
     items = parse_evidence(book, the_unit, evidence, cwd)
     return write_entry(
         book, the_unit, the_task, lambda entry: decide_progress(entry, date=when, note=note, evidence=items),
-        today=today, action="progress", commit=commit, warnings=warnings,
+        today=today, action="progress", commit=commit, expect=expect, author=author, warnings=warnings,
     )
 
 
 def record(
     book: Book, unit: str, task: str, *, today: dt.date, target=None, value=None, note=None, evidence=None, date=None, cwd: Path | None = None,
-    who: Who = NOBODY, commit=True, received=None,
+    who: Who = NOBODY, commit=True, received=None, expect=None, author: Author = None,
 ) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
     authorize(book, who, Act.EDIT, the_unit, the_task)
@@ -101,12 +105,12 @@ def record(
     return write_entry(
         book, the_unit, the_task,
         lambda entry: decide_record(book.plan, the_task, the_target, entry, date=when, value=number, note=note, evidence=items, received=since),
-        today=today, action="record", commit=commit, warnings=warnings,
+        today=today, action="record", commit=commit, expect=expect, author=author, warnings=warnings,
     )
 
 
 def close(
-    book: Book, unit: str, task: str, *, today: dt.date, evidence=None, note=None, date=None, who: Who = NOBODY, cwd: Path | None = None, commit=True
+    book: Book, unit: str, task: str, *, today: dt.date, evidence=None, note=None, date=None, who: Who = NOBODY, cwd: Path | None = None, commit=True, expect=None, author: Author = None
 ) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
     authorize(book, who, Act.EDIT, the_unit, the_task)
@@ -115,22 +119,22 @@ def close(
     return write_entry(
         book, the_unit, the_task,
         lambda entry: decide_close(book.plan, the_task, the_unit, entry, date=when, who=who, note=note, evidence=items),
-        today=today, action="close", commit=commit, warnings=warnings,
+        today=today, action="close", commit=commit, expect=expect, author=author, warnings=warnings,
     )
 
 
-def review(book: Book, action: Action, unit: str, task: str, *, today: dt.date, note=None, date=None, who: Who = NOBODY, commit=True) -> WriteResult:
+def review(book: Book, action: Action, unit: str, task: str, *, today: dt.date, note=None, date=None, who: Who = NOBODY, commit=True, expect=None, author: Author = None) -> WriteResult:
     """confirm, reject or reopen a close-out: by a reviewer of the task, never the unit itself."""
     the_unit, the_task = writable_target(book, unit, task)
     authorize(book, who, Act.REVIEW, the_unit, the_task)
     when, warnings = action_date(book, date, today)
     return write_entry(
         book, the_unit, the_task, lambda entry: decide_review(entry, action, date=when, who=who, note=note),
-        today=today, action=action.value, commit=commit, warnings=warnings,
+        today=today, action=action.value, commit=commit, expect=expect, author=author, warnings=warnings,
     )
 
 
-def request_extension(book: Book, unit: str, task: str, *, today: dt.date, new_due, reason=None, date=None, who: Who = NOBODY, commit=True) -> WriteResult:
+def request_extension(book: Book, unit: str, task: str, *, today: dt.date, new_due, reason=None, date=None, who: Who = NOBODY, commit=True, expect=None, author: Author = None) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
     authorize(book, who, Act.EDIT, the_unit, the_task)
     when, warnings = action_date(book, date, today)
@@ -138,12 +142,12 @@ def request_extension(book: Book, unit: str, task: str, *, today: dt.date, new_d
     return write_entry(
         book, the_unit, the_task,
         lambda entry: decide_extension_request(book.plan, the_task, the_unit, entry, date=when, reason=reason, new_due=target, who=who),
-        today=today, action="extend", commit=commit, warnings=warnings,
+        today=today, action="extend", commit=commit, expect=expect, author=author, warnings=warnings,
     )
 
 
 def decide_extension(
-    book: Book, unit: str, task: str, *, approve: bool, today: dt.date, reason=None, date=None, who: Who = NOBODY, commit=True
+    book: Book, unit: str, task: str, *, approve: bool, today: dt.date, reason=None, date=None, who: Who = NOBODY, commit=True, expect=None, author: Author = None
 ) -> WriteResult:
     the_unit, the_task = writable_target(book, unit, task)
     authorize(book, who, Act.REVIEW, the_unit, the_task)
@@ -151,5 +155,5 @@ def decide_extension(
     return write_entry(
         book, the_unit, the_task,
         lambda entry: decide_extension_decision(entry, approve=approve, date=when, who=who, note=reason),
-        today=today, action="extend-approve" if approve else "extend-refuse", commit=commit, warnings=warnings,
+        today=today, action="extend-approve" if approve else "extend-refuse", commit=commit, expect=expect, author=author, warnings=warnings,
     )

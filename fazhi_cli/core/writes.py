@@ -28,6 +28,9 @@ from fazhi_cli.store.files import RecordedFileFacts
 from fazhi_cli.store.loader import load_model
 
 
+Author = tuple[str, str] | None  # (name, e-mail) a commit is authored by; None: git's own identity
+
+
 @dataclass
 class WriteResult:
     """What a write did: the file, whether it changed, what was recorded, and what to warn about."""
@@ -171,10 +174,17 @@ def write_entry(
     action: str,
     commit: bool = True,
     warnings: list[str] | None = None,
+    expect: str | None = None,
+    author: Author = None,
 ) -> WriteResult:
     """Edit one task entry of the unit's ledger under its lock. `decide` sees the entry as it is on
     disk at that moment (not as it was when the Book was read) and returns what to record, or
-    raises Refused. Raises Refusal when nothing was written."""
+    raises Refused. Raises Refusal when nothing was written.
+
+    `expect`: the entry's `entry_stamp` when the user saw it (a web form carries it); if the entry
+    on disk is no longer that — another clerk, a hand edit or a pull changed it meanwhile — the
+    write is refused (R217) before anything is decided. `author` (name, e-mail): the commit's
+    author, when that is not the repository's git identity."""
     ws = book.ws
     path = ws.ledger_path(unit.id)
     shown = ws.relative(path)
@@ -186,6 +196,12 @@ def write_entry(
             current = Entry.model_validate(to_plain(entry) or {})
         except Exception as exc:  # the file validated; only a concurrent hand edit gets here
             raise Refused("R105", f"台账中任务 {task.id} 的记录格式有误，请先运行 `fazhi check` 改正（{exc}）") from exc
+        if expect is not None and entry_stamp(current) != expect:
+            raise Refused(
+                "R217",
+                f"任务 {task.id} 的台账在您打开本页之后已被修改（其他人的填报、手工编辑或同步了中心仓库）；"
+                "未写入任何内容。请核对最新内容后再提交",
+            )
         decision = decide(current)
         if decision is not None:
             check_texts(decision)
@@ -199,7 +215,7 @@ def write_entry(
         # still holding the ledger's lock: the next writer of this ledger cannot slip its edit
         # into this commit, so N edits make N commits
         if outcome.changed and commit:
-            committed["result"] = commit_change(book, [path, *cited_files(book, holder.get("decision"))], action, unit, task)
+            committed["result"] = commit_change(book, [path, *cited_files(book, holder.get("decision"))], action, unit, task, author=author)
 
     try:
         outcome = edit_ledger(
@@ -224,6 +240,17 @@ def write_entry(
     if "result" in committed:
         result.commit, result.commit_warning = committed["result"]
     return result
+
+
+def entry_stamp(entry: Entry | None) -> str:
+    """A short fingerprint of what a task entry records (its data, not its comments or layout):
+    equal for the entry a page was rendered from and the same entry read again under the lock."""
+    import hashlib
+    import json
+
+    data = (entry or Entry()).model_dump(mode="json", exclude_none=True)
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
 MAX_TEXT_CHARS = 5000
@@ -258,7 +285,9 @@ def _strings(name: str, value: Any) -> list[tuple[str, str]]:
 # --- git ------------------------------------------------------------------------------------
 
 
-def commit_change(book: Book, paths: list[Path], action: str, unit: Unit | None, task: Task | None, detail: str = "") -> tuple[str | None, str | None]:
+def commit_change(
+    book: Book, paths: list[Path], action: str, unit: Unit | None, task: Task | None, detail: str = "", author: Author = None
+) -> tuple[str | None, str | None]:
     """Commit exactly these files when the workspace is a git work tree and committing is on.
     Returns (commit id, None), or (None, why not) when the change stays uncommitted."""
     root = book.ws.root
@@ -285,7 +314,7 @@ def commit_change(book: Book, paths: list[Path], action: str, unit: Unit | None,
     if task is not None:
         trailers["Fazhi-Task"] = str(task.id)
     try:
-        return commit_paths(root, paths, subject, trailers), None
+        return commit_paths(root, paths, subject, trailers, author=author), None
     except GitError as exc:
         shown = " ".join(book.ws.relative(p) for p in paths)
         return None, CommitFailure(

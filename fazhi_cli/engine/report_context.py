@@ -113,6 +113,21 @@ class InvalidLedger:
     more: int  # how many more problems there are
 
 
+PROBLEMS_SHOWN = 3
+
+
+def invalid_ledgers(book: Book) -> list[InvalidLedger]:
+    """Ledgers that did not validate, with their first problems."""
+    out = []
+    plan = book.plan
+    for stem, ledger_file in book.invalid_ledgers().items():
+        errors = [p for p in ledger_file.problems if p.is_error]
+        texts = [p.as_text() for p in errors[:PROBLEMS_SHOWN]]
+        label = plan.units[stem].label if stem in plan.units else stem
+        out.append(InvalidLedger(stem, label, ledger_file.path, texts, max(0, len(errors) - PROBLEMS_SHOWN)))
+    return out
+
+
 @dataclass
 class ReportFacts:
     spec: ReportSpec

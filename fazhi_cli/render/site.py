@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fazhi_cli.book.book import Book
@@ -187,54 +188,96 @@ def charts(book: Book, view: Book, f: ReportFacts, ctx: ReportContext, valid_uni
     return Charts(closing, rate, overdue, points, leads)
 
 
+@dataclass(frozen=True)
+class Links:
+    """Where a page's links point: the static site's file names, or a web application's URLs."""
+
+    home: str = INDEX
+    stylesheet: str = STYLESHEET
+    layout: str = "site/_page.html.j2"
+    unit_page: Callable[[str], str] = unit_page
+    task_page: Callable[[int], str] = task_page
+    entry_page: Callable[[str, int], str] | None = None  # a unit's item with its forms (web only)
+
+
+class SiteView:
+    """The facts every page of the site is made of, as of one day, computed once; the charts only
+    when the overview asks for them."""
+
+    def __init__(self, book: Book, day: dt.date, *, revision: str | None, generator: str, invalid: list[InvalidLedger]):
+        self.book = book
+        self.plan = book.plan
+        self.view = book.as_of(day)
+        self.facts = build_report(
+            self.view, site_spec(), scope="office", invalid=invalid, present=set(book.ledger_files), revision=revision or "", generator=generator
+        )
+        self.ctx = report_context(self.plan, self.facts)
+        bad = {i.unit_id for i in invalid}
+        self.valid_units = [uid for uid in self.plan.units if uid not in bad]
+        self.task_ids = sorted(self.plan.tasks)
+        self._by_unit = {g.unit_id: g for g in self.ctx.by_unit}
+        self._by_task = {g.task_id: g for g in self.ctx.by_task}
+
+    def common(self, links: Links) -> dict:
+        return {
+            "meta": self.ctx.meta, "csp": CSP, "stylesheet": links.stylesheet, "home": links.home, "layout": links.layout,
+            "unit_page": links.unit_page, "task_page": links.task_page, "entry_page": links.entry_page, "pct": pct, "cn_date": cn_date,
+        }
+
+    def index_values(self) -> dict:
+        ctx, f, plan = self.ctx, self.facts, self.plan
+        return dict(
+            ctx=ctx, totals=ctx.totals, units=ctx.units, lights=ctx.lights, charts=charts(self.book, self.view, f, ctx, self.valid_units),
+            grid=grid(ctx, list(plan.units), self.task_ids), task_ids=self.task_ids, tasks=ctx.tasks, light_rule=ctx.light_rule,
+            invalid=ctx.invalid_ledgers, overdue_by_unit=ctx.overdue_by_unit,
+            behind=points(f.totals.expected - f.totals.rate) if not facts.on_schedule(f.totals.rate, f.totals.expected) else "",
+        )
+
+    def unit_lines(self) -> list[UnitLine]:
+        return list(self.ctx.units)
+
+    def unit_values(self, unit_id: str) -> dict | None:
+        """The values of a unit's page; None when the unit is not in the numbers (no such unit,
+        or its ledger does not validate)."""
+        u = next((line for line in self.ctx.units if line.unit_id == unit_id), None)
+        if u is None:
+            return None
+        group = self._by_unit.get(unit_id)
+        return dict(
+            u=u, unit=self.plan.units[unit_id], rows=group.items if group else [],
+            led=[line for line in self.ctx.tasks if unit_id in self.view.responsibilities[line.task_id].lead], count=len(self.ctx.units),
+        )
+
+    def task_values(self, task_id: int) -> dict | None:
+        g = self._by_task.get(task_id)
+        if g is None:
+            return None
+        task = self.plan.tasks[task_id]
+        lead_ids = self.view.responsibilities[task_id].lead
+        return dict(
+            g=g, task=task, kind_label=TASK_KIND_LABELS[task.kind], leads=[(uid, self.plan.units[uid].label) for uid in lead_ids],
+            lead_rows=[r for r in g.items if r.role == "lead"],
+        )
+
+    def task_ids_with_page(self) -> list[int]:
+        return [g.task_id for g in self.ctx.by_task]
+
+
 def build_site(book: Book, day: dt.date, *, revision: str | None, generator: str, invalid: list[InvalidLedger]) -> dict[str, bytes]:
     """Every file of the site: name → bytes (site.css, index.html, unit-<id>.html, task-<n>.html)."""
     from fazhi_cli.render.documents import environment
 
-    plan = book.plan
-    view = book.as_of(day)
-    f = build_report(view, site_spec(), scope="office", invalid=invalid, present=set(book.ledger_files), revision=revision or "", generator=generator)
-    ctx = report_context(plan, f)
-    bad = {i.unit_id for i in invalid}
-    valid_units = [uid for uid in plan.units if uid not in bad]
-    task_ids = sorted(plan.tasks)
-    ch = charts(book, view, f, ctx, valid_units)
+    site = SiteView(book, day, revision=revision, generator=generator, invalid=invalid)
     env = environment("html", None)
-    common = {
-        "meta": ctx.meta,
-        "csp": CSP,
-        "stylesheet": STYLESHEET,
-        "unit_page": unit_page,
-        "task_page": task_page,
-        "pct": pct,
-        "cn_date": cn_date,
-    }
+    common = site.common(Links())
     files: dict[str, bytes] = {STYLESHEET: env.get_template("site/site.css.j2").render().encode("utf-8")}
 
-    def page(name: str, template: str, **values) -> None:
+    def page(name: str, template: str, values: dict) -> None:
         files[name] = env.get_template(f"site/{template}").render(**common, **values).encode("utf-8")
 
-    page(
-        INDEX, "index.html.j2", ctx=ctx, totals=ctx.totals, units=ctx.units, lights=ctx.lights, charts=ch,
-        grid=grid(ctx, list(plan.units), task_ids), task_ids=task_ids, tasks=ctx.tasks, light_rule=ctx.light_rule,
-        invalid=ctx.invalid_ledgers, overdue_by_unit=ctx.overdue_by_unit,
-        behind=points(f.totals.expected - f.totals.rate) if not facts.on_schedule(f.totals.rate, f.totals.expected) else "",
-    )
-    by_unit = {g.unit_id: g for g in ctx.by_unit}
-    for u in ctx.units:
-        group = by_unit.get(u.unit_id)
-        unit = plan.units[u.unit_id]
-        page(
-            unit_page(u.unit_id), "unit.html.j2", u=u, unit=unit, rows=group.items if group else [],
-            led=[line for line in ctx.tasks if u.unit_id in view.responsibilities[line.task_id].lead],
-            count=len(ctx.units),
-        )
-    for g in ctx.by_task:
-        task = plan.tasks[g.task_id]
-        lead_ids = view.responsibilities[g.task_id].lead
-        page(
-            task_page(g.task_id), "task.html.j2", g=g, task=task, kind_label=TASK_KIND_LABELS[task.kind],
-            leads=[(uid, plan.units[uid].label) for uid in lead_ids],
-            lead_rows=[r for r in g.items if r.role == "lead"],
-        )
+    page(INDEX, "index.html.j2", site.index_values())
+    for u in site.unit_lines():
+        page(unit_page(u.unit_id), "unit.html.j2", site.unit_values(u.unit_id))
+    for task_id in site.task_ids_with_page():
+        page(task_page(task_id), "task.html.j2", site.task_values(task_id))
     return files

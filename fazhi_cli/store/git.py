@@ -75,14 +75,14 @@ def git_timeout() -> float:
         return 120.0
 
 
-def _run(argv: list[str], root: Path, input_bytes: bytes | None) -> subprocess.CompletedProcess:
+def _run(argv: list[str], root: Path, input_bytes: bytes | None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run git in its own process group; past the timeout the whole group (hooks included) is
     stopped with SIGTERM, so git removes its own lock files, then killed."""
     limit = git_timeout()
     try:
         proc = subprocess.Popen(
             argv, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=os.name != "nt",
+            start_new_session=os.name != "nt", env=None if env is None else os.environ | env,
         )
     except OSError as exc:
         raise GitError(f"无法运行 git：{exc.strerror or exc}") from exc
@@ -113,10 +113,13 @@ def _stop(proc: subprocess.Popen) -> None:
             continue
 
 
-def run_git(root: Path, *args: str, check: bool = True, input_text: str | None = None) -> subprocess.CompletedProcess:
+def run_git(root: Path, *args: str, check: bool = True, input_text: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """git in `root`; `env`: variables added to this process's environment for that one run."""
     if not git_available():
         raise GitError(GIT_MISSING)
-    raw = _run(["git", "-c", "core.quotepath=off", *args], root, input_text.encode("utf-8") if input_text is not None else None)
+    argv = ["git", "-c", "core.quotepath=off", *args]
+    data = input_text.encode("utf-8") if input_text is not None else None
+    raw = _run(argv, root, data) if env is None else _run(argv, root, data, env)
     result = subprocess.CompletedProcess(
         raw.args, raw.returncode, raw.stdout.decode("utf-8", "replace"), raw.stderr.decode("utf-8", "replace")
     )
@@ -188,31 +191,54 @@ def commit_lock(root: Path) -> "TidyLock":
     return TidyLock(str(folder / COMMIT_LOCK_NAME), timeout=COMMIT_LOCK_TIMEOUT)
 
 
-def commit_paths(root: Path, paths: list[Path], subject: str, trailers: dict[str, str], body: str = "") -> str | None:
+def commit_paths(
+    root: Path, paths: list[Path], subject: str, trailers: dict[str, str], body: str = "", author: tuple[str, str] | None = None
+) -> str | None:
     """Commit only `paths` (other staged or unstaged changes stay as they are); returns the new
     commit id, or None when there was nothing to commit. Paths are literal (no glob magic); on a
-    failure they are unstaged again and GitError is raised: the files stay changed on disk."""
+    failure they are unstaged again and GitError is raised: the files stay changed on disk.
+
+    `author` (name, e-mail): the person the commit is by, when that is not the repository's own
+    git identity (the web entry commits as the logged-in user). The committer stays the
+    repository's identity; where it has none, the author is the committer too."""
     relative = [p.resolve().relative_to(root.resolve()).as_posix() for p in paths]
     import filelock  # only a commit needs it (its import is a noticeable share of a read-only command's start-up)
 
     message = subject + "\n\n" + (body + "\n\n" if body else "") + "\n".join(f"{k}: {v}" for k, v in trailers.items()) + "\n"
     try:
         with deferred("提交在中断前已完成"), commit_lock(root):
-            return _commit_locked(root, relative, message)
+            return _commit_locked(root, relative, message, author)
     except filelock.Timeout:
         raise GitError(f"等待其他 fazhi 提交超过 {COMMIT_LOCK_TIMEOUT:g} 秒（{COMMIT_LOCK_NAME}）") from None
     except OSError as exc:
         raise GitError(f"无法建立提交锁文件：{exc.strerror or exc}") from None
 
 
-def _commit_locked(root: Path, relative: list[str], message: str) -> str | None:
+def author_arguments(root: Path, author: tuple[str, str] | None) -> tuple[list[str], list[str]]:
+    """(options before `commit`, options of `commit`) that make `author` the commit's author."""
+    if author is None:
+        return [], []
+    name, email = (_ident(part) for part in author)
+    name = name or email
+    before = [] if git_email(root) else ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+    return before, [f"--author={name} <{email}>"]
+
+
+def _ident(text: str) -> str:
+    """A name or e-mail git accepts in an ident: no angle brackets, newlines or control characters."""
+    cleaned = "".join(" " if (ch in "<>\n\r" or ord(ch) < 32 or ord(ch) == 127) else ch for ch in str(text or ""))
+    return " ".join(cleaned.split()).strip(" .,:;\"'")
+
+
+def _commit_locked(root: Path, relative: list[str], message: str, author: tuple[str, str] | None = None) -> str | None:
     literal = "--literal-pathspecs"
+    before, options = author_arguments(root, author)
     try:
         run_git(root, literal, "add", "--", *relative)
         status = run_git(root, literal, "status", "--porcelain", "--", *relative).stdout.strip()
         if not status:
             return None
-        result = run_git(root, literal, "commit", "--quiet", "-F", "-", "--only", "--", *relative, input_text=message, check=False)
+        result = run_git(root, *before, literal, "commit", "--quiet", *options, "-F", "-", "--only", "--", *relative, input_text=message, check=False)
     except GitError:
         _unstage(root, relative)
         raise

@@ -48,8 +48,25 @@ def set_editors(ws: Path, editors: dict[str, list[str]]) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+_TEMPLATES: dict[tuple, Path] = {}
+
+
 def new_workspace_repo(path: Path, *, email: str = "office@yfb.gov.cn", name: str = "依法治市办", day: str = "2020-03-01", editors: dict | None = None) -> Path:
-    """The shipped plan in a fresh git repository (one commit), `ledgers/` empty."""
+    """The shipped plan in a fresh git repository (one commit), `ledgers/` empty. Each kind is
+    made once per test process and copied (a copy of a repository is the same repository)."""
+    import shutil
+    import tempfile
+
+    key = (email, name, day, tuple(sorted((unit, tuple(people)) for unit, people in (editors or {}).items())))
+    if key not in _TEMPLATES:
+        template = Path(tempfile.mkdtemp(prefix="fazhi-repo-template-")) / "ws"
+        _make_workspace_repo(template, email=email, name=name, day=day, editors=editors)
+        _TEMPLATES[key] = template
+    shutil.copytree(_TEMPLATES[key], path, symlinks=True)
+    return path
+
+
+def _make_workspace_repo(path: Path, *, email: str, name: str, day: str, editors: dict | None) -> Path:
     copy_workspace(path)
     (path / ".gitignore").write_text("*.lock\n.*.lock\n", encoding="utf-8")
     (path / "ledgers" / ".gitkeep").write_text("", encoding="utf-8")

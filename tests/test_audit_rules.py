@@ -242,3 +242,16 @@ def test_rule_findings_are_the_violations_the_new_version_adds(ws):
     # No plan, or a deleted ledger: nothing to judge.
     assert rule_findings(COMMIT, change(None, kerqin([APPLY_BARE])), None) == []
     assert rule_findings(COMMIT, change(kerqin([APPLY_BARE]), None), plan) == []
+
+
+def test_a_write_that_creates_the_units_ledger_is_what_it_says(tmp_path, cli):
+    """No `fazhi init` first: the unit's first write creates its ledger in the same commit, and
+    that commit is the write it says it is (no A009 for the new file)."""
+    from git_helpers import EDITORS, new_workspace_repo
+
+    repo = new_workspace_repo(tmp_path / "ws", email=OFFICE, editors=EDITORS)
+    identify(repo, KERQIN, "张三")
+    assert not (repo / "ledgers" / "kerqin.yaml").exists()
+    result = cli("progress", "20", "--note", "开始", "--date", "2020-03-02", "--root", repo, "--unit", "kerqin", env=dated("2020-03-02"))
+    assert result.exit_code == 0, result.stderr
+    assert audit_rows(cli, repo) == []

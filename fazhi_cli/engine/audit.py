@@ -368,6 +368,8 @@ def claim_mismatches(item: CommitChanges) -> list[tuple[str | None, int | None, 
             continue
         carried, wrong = False, False
         for change in own:
+            if change.kind == "ledger_added":  # a write to a unit without a ledger creates it
+                continue
             if task is not None and change.task != task:
                 where = f"任务{change.task}" if change.task is not None else "台账整体"
                 out.append((fc.unit, change.task, f"标记为{named}，却修改了{where}：{change.message}", fc.path))

@@ -58,3 +58,37 @@ def test_the_readme_field_table_matches_the_json(tmp_path, cli):
     assert keys("units") == listed("units")
     assert keys("export", "--unit", "kerqin", "--as-of", "2020-08-06") == unit_rows | listed("export -f json")
     assert keys("history", "--unit", "kerqin") == listed("history")
+
+
+def test_a_long_table_is_laid_out_in_columns_within_the_width(capsys, monkeypatch):
+    """Over LONG_TABLE rows a plain table is laid out without rich (a year of history): every line
+    within COLUMNS, every column starting at one offset, every cell's text kept whole."""
+    from fazhi_cli.render import tables
+
+    monkeypatch.setenv("COLUMNS", "60")
+    rows = [(f"2020-03-{i % 28 + 1:02d}", "科尔沁区" if i % 2 else "通辽经济技术开发区", f"任务{i % 45 + 1} 第{i}次调度，按月推进情况汇报和材料归档", i) for i in range(1200)]
+    tables.print_table("台账修改历史", ["日期", "单位", "变化", "序"], rows)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "台账修改历史" and lines[1].split() == ["日期", "单位", "变化", "序"]
+    assert max(cell_len(line) for line in lines) <= 60
+    starts = {cell_len(lines[1][: lines[1].index(name)]) for name in ("单位", "变化", "序")}
+    body = lines[2:]
+    # every row starts a line with its date; its pieces, column by column, give back each cell
+    firsts = [k for k, line in enumerate(body) if line[:4] == "2020"]
+    assert len(firsts) == 1200
+    for n, (k, row) in enumerate(zip(firsts, rows)):
+        block = body[k : firsts[n + 1] if n + 1 < len(firsts) else len(body)]
+        change_at = sorted(starts)[1]
+        text = "".join(_cells_from(line, change_at, sorted(starts)[2]) for line in block)
+        assert text == row[2]
+
+
+def _cells_from(line: str, start: int, end: int) -> str:
+    """The characters of `line` between two cell offsets (wide characters counted twice)."""
+    out, at = "", 0
+    for char in line:
+        size = cell_len(char)
+        if start <= at < end:
+            out += char
+        at += size
+    return out.rstrip()

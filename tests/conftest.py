@@ -15,7 +15,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 # The cache of validated files (store/cache.py) of this test run: used as in real life, kept out of
 # the user's own cache folder. Subprocesses inherit it.
-os.environ.setdefault("FAZHI_CACHE_DIR", tempfile.mkdtemp(prefix="fazhi-test-cache-"))
+if "FAZHI_CACHE_DIR" not in os.environ:
+    import atexit
+
+    os.environ["FAZHI_CACHE_DIR"] = tempfile.mkdtemp(prefix="fazhi-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["FAZHI_CACHE_DIR"], True)
 
 
 @dataclass

@@ -59,7 +59,11 @@ def new_workspace_repo(path: Path, *, email: str = "office@yfb.gov.cn", name: st
 
     key = (email, name, day, tuple(sorted((unit, tuple(people)) for unit, people in (editors or {}).items())))
     if key not in _TEMPLATES:
-        template = Path(tempfile.mkdtemp(prefix="fazhi-repo-template-")) / "ws"
+        import atexit
+
+        folder = tempfile.mkdtemp(prefix="fazhi-repo-template-")
+        atexit.register(shutil.rmtree, folder, True)
+        template = Path(folder) / "ws"
         _make_workspace_repo(template, email=email, name=name, day=day, editors=editors)
         _TEMPLATES[key] = template
     shutil.copytree(_TEMPLATES[key], path, symlinks=True)

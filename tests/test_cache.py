@@ -34,7 +34,6 @@ def outputs(ws: Path, unit: str, *, cached: bool) -> dict[str, str]:
         "check": ["check", "--format", "json"],
         "status": ["status", "--as-of", DAY, "--format", "json"],
         "status-unit": ["status", "--unit", unit, "--as-of", DAY, "--format", "json"],
-        "report": ["report", "monthly", "--as-of", DAY, "--format", "md", "-o", "-"],
     }
     out = {}
     for name, args in commands.items():

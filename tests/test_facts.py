@@ -237,3 +237,17 @@ def test_report_command_accepts_the_names(book, cli, tmp_path, name):
     result = cli("report", name, "--root", book.ws.root, "--as-of", "2020-08-06", "-f", "md", "-o", out)
     assert result.exit_code == 0, result.stderr
     assert re.search(r"^# ", out.read_text(encoding="utf-8"), re.M)  # a Markdown document with its title (after the 期号 line of a bulletin)
+
+
+def test_the_week_names_who_did_it_by_name_when_one_was_given(tmp_path, cli):
+    """`--by 王五` beside the account (wang@…): the 周调度 names 王五; without a name, the account."""
+    import json
+
+    from conftest import copy_workspace
+
+    ws = copy_workspace(tmp_path / "ws")
+    env = {"FAZHI_USER": "wang@kerqin.gov.cn"}
+    assert cli("close", "7", "--unit", "kerqin", "--evidence", "通司发〔2020〕12号", "--date", "2020-04-20", "--by", "王五", "--root", ws, env=env).exit_code == 0
+    assert cli("reject", "7", "--unit", "kerqin", "--reason", "缺少清单文本", "--date", "2020-04-21", "--root", ws, env=env).exit_code == 0
+    data = json.loads(cli("report", "weekly", "--as-of", "2020-04-22", "--format", "json", "-o", "-", "--root", ws).stdout)
+    assert [(e["action"], e["by"]) for e in data["events"]] == [("申请销号", "王五"), ("退回", "wang@kerqin.gov.cn")]

@@ -41,7 +41,7 @@ class WeekEvent:
     unit_id: str
     task_id: int
     kind: EventKind
-    by: str | None
+    by: str | None  # who: the name recorded with it (--by), else the account that did it
     note: str | None
     new_due: dt.date | None  # extension events: the date asked for
     evidence: tuple[str, ...]
@@ -74,13 +74,13 @@ def week_events(rows: list[Row], unit_order: list[str], since: dt.date, as_of: d
 
         for item in entry.log:
             if since < item.date <= as_of:
-                add(item.date, EventKind(item.action.value), item.by, item.note, None, [evidence_label(e) for e in item.evidence])
+                add(item.date, EventKind(item.action.value), item.name or item.by, item.note, None, [evidence_label(e) for e in item.evidence])
         for ext in entry.extensions:
             if since < ext.requested <= as_of:
-                add(ext.requested, EventKind.EXTENSION_REQUEST, ext.by, ext.reason, ext.new_due)
+                add(ext.requested, EventKind.EXTENSION_REQUEST, ext.name or ext.by, ext.reason, ext.new_due)
             if ext.decision is not None and ext.decided is not None and since < ext.decided <= as_of:
                 kind = EventKind.EXTENSION_APPROVED if ext.decision.value == "approved" else EventKind.EXTENSION_REFUSED
-                add(ext.decided, kind, ext.decided_by, ext.decision_note, ext.new_due)
+                add(ext.decided, kind, ext.decided_name or ext.decided_by, ext.decision_note, ext.new_due)
     return [event for _, event in sorted(found, key=lambda pair: pair[0])]
 
 

@@ -752,7 +752,7 @@ def change_view(plan: Plan, c: PeriodChange, by_key: dict, as_of: dt.date) -> Ch
 
 # (key, header, column width): the one list behind the xlsx sheet, the CSV header and their order.
 LEDGER_COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("unit", "单位", 10),
+    ("unit", "单位", 18),
     ("unit_id", "单位编号", 10),
     ("task", "序号", 5),
     ("title", "任务", 16),
@@ -761,11 +761,11 @@ LEDGER_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("leader", PLAN_FIELD_LABELS["leader"], 8),
     ("owner", PLAN_FIELD_LABELS["owner"], 8),
     ("measures", PLAN_FIELD_LABELS["measures"], 18),
-    ("planned", PLAN_FIELD_LABELS["due"], 11),
-    ("due", "完成时限", 11),
-    ("due_source", "时限依据", 12),
+    ("planned", PLAN_FIELD_LABELS["due"], 15),
+    ("due", "完成时限", 15),
+    ("due_source", "时限依据", 16),
     ("state", "状态", 8),
-    ("done_date", "完成日期", 11),
+    ("done_date", "完成日期", 15),
     ("overdue", "逾期", 5),
     ("days_overdue", "逾期天数", 6),
     ("due_soon", "临期", 5),

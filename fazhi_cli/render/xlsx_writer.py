@@ -82,7 +82,8 @@ def _print_setup(ws, heading: str) -> None:
     ws.print_title_rows = "1:1"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = ws.page_margins.bottom = 0.8  # inches: room for the header and footer lines
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.oddHeader.center.text = heading.replace("&", "&&")
     ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
 

@@ -302,3 +302,23 @@ def test_ordinary_override_still_renders(small, tmp_path):
     result, seconds = report(small, tmp_path / "r.md")
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "r.md").read_text(encoding="utf-8") == "# 科区\n012ababab\n    x\n2000000人 3000000次 x\n"
+
+
+def test_a_template_edited_between_two_reports_of_one_process_is_read_again(small, tmp_path):
+    """Compiled templates are kept while templates/ is unchanged (cached_environment): an edit of
+    the same size within the same second, and a file turned into a symlink, are both seen."""
+    import os
+
+    path = small / TEMPLATE
+    path.write_text("版本甲\n", encoding="utf-8")
+    out = tmp_path / "r.md"
+    assert report(small, out)[0].exit_code == 0 and out.read_text(encoding="utf-8") == "版本甲\n"
+    info = path.stat()
+    path.write_text("版本乙\n", encoding="utf-8")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert report(small, out)[0].exit_code == 0 and out.read_text(encoding="utf-8") == "版本乙\n"
+    outside = tmp_path / "outside.j2"
+    outside.write_text("版本乙\n", encoding="utf-8")
+    path.unlink()
+    path.symlink_to(outside)
+    assert report(small, out)[0].exit_code == 2  # refused, not the compiled copy of the same text

@@ -24,6 +24,8 @@ Templates cannot escape, hang or run away:
 
 from __future__ import annotations
 
+import os
+
 import functools
 import re
 import signal
@@ -348,9 +350,50 @@ def template_origin(kind: str, fmt: str, workspace_templates: Path | None) -> st
     return path.as_posix() if template_present(workspace_templates.parent, path.name) else None
 
 
+_ENVIRONMENTS: dict[tuple, BoundedEnvironment] = {}
+
+
+def _templates_state(folder: Path | None) -> tuple:
+    """What the workspace's templates/ holds, entry by entry (name, file kind, size, and the bytes'
+    hash of each regular file): a compiled template is reused only while this is unchanged."""
+    import hashlib
+    import stat as stat_module
+
+    if folder is None:
+        return ()
+    out = []
+    try:
+        for top, dirs, files in os.walk(folder):  # symlinked folders are not entered
+            dirs.sort()
+            for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(top, d))]):
+                path = os.path.join(top, name)
+                info = os.lstat(path)
+                digest = ""
+                if stat_module.S_ISREG(info.st_mode) and info.st_size <= 4 * 1024 * 1024:
+                    with open(path, "rb") as handle:
+                        digest = hashlib.sha256(handle.read()).hexdigest()
+                out.append((os.path.relpath(path, folder), info.st_mode, info.st_size, digest))
+    except OSError:
+        return (object(),)  # unreadable: never reused
+    return tuple(out)
+
+
+def cached_environment(family: str, workspace_templates: Path | None) -> BoundedEnvironment:
+    """The environment of `environment()`, kept while the workspace's templates are unchanged (a
+    server or a test making many reports compiles each template once)."""
+    key = (family, str(workspace_templates), _templates_state(workspace_templates))
+    env = _ENVIRONMENTS.get(key)
+    if env is None:
+        if len(_ENVIRONMENTS) >= 16:
+            _ENVIRONMENTS.clear()
+        env = _ENVIRONMENTS[key] = environment(family, workspace_templates)
+    env.range_used = 0  # the range budget is per report
+    return env
+
+
 def render_text(context: ReportContext, family: str, workspace_templates: Path | None) -> str:
     """Render the report's template of this family to text, within the limits above."""
-    env = environment(family, workspace_templates)
+    env = cached_environment(family, workspace_templates)
     name = template_name(context.meta.kind, family)
     try:
         with _deadline(RENDER_SECONDS):

@@ -18,6 +18,7 @@ from fazhi_cli.book.book import Book
 from fazhi_cli.book.load import ledger_file_problems
 from fazhi_cli.engine.actions import Decision, Refused
 from fazhi_cli.engine.workspacecheck import check_ledger
+from fazhi_cli.engine.state import cited_evidence
 from fazhi_cli.models.ledger import Entry, EvidenceFile, Ledger
 from fazhi_cli.models.plan import Task, Unit
 from fazhi_cli.core.lookup import Refusal, find_task, find_unit, parse_day, refuse
@@ -136,14 +137,11 @@ def recorded_evidence(ledger: Ledger | None) -> dict[str, str]:
     out: dict[str, str] = {}
     differ: set[str] = set()  # recorded twice with two values: read the file to know which is right
     for entry in (ledger.tasks.values() if ledger else ()):
-        if entry is None:
-            continue
-        for items in [p.evidence for p in entry.progress] + [r.evidence for r in entry.records] + [i.evidence for i in entry.log]:
-            for item in items:
-                if isinstance(item, EvidenceFile) and item.sha256:
-                    path = item.path.replace("\\", "/")
-                    if out.setdefault(path, item.sha256) != item.sha256:
-                        differ.add(path)
+        for item in cited_evidence(entry):
+            if isinstance(item, EvidenceFile) and item.sha256:
+                path = item.path.replace("\\", "/")
+                if out.setdefault(path, item.sha256) != item.sha256:
+                    differ.add(path)
     return {path: sha for path, sha in out.items() if path not in differ}
 
 

@@ -171,13 +171,17 @@ def evidence_label(item: Evidence) -> str:
     return item.path if isinstance(item, EvidenceFile) else str(item)
 
 
-def all_evidence(entry: Entry | None) -> list[Evidence]:
-    """Every piece of evidence cited anywhere in the entry, in order, without repeats."""
+def cited_evidence(entry: Entry | None) -> list[Evidence]:
+    """Every evidence item the entry cites — progress, records, the 销号 log — in order, repeats kept."""
     if entry is None:
         return []
+    return [item for group in ([p.evidence for p in entry.progress] + [r.evidence for r in entry.records] + [l.evidence for l in entry.log]) for item in group]
+
+
+def all_evidence(entry: Entry | None) -> list[Evidence]:
+    """Every piece of evidence cited anywhere in the entry, in order, without repeats."""
     seen: dict[str, Evidence] = {}
-    for group in ([p.evidence for p in entry.progress] + [r.evidence for r in entry.records] + [l.evidence for l in entry.log]):
-        for item in group:
-            seen.setdefault(evidence_label(item), item)
+    for item in cited_evidence(entry):
+        seen.setdefault(evidence_label(item), item)
     return list(seen.values())
 

@@ -103,65 +103,53 @@ class FileCache:
 
     def get(self, relative: str, raw: bytes) -> Any | None:
         """The value stored for this path and these bytes, or None."""
-        if self.folder is None or not self._usable():
-            return None
-        try:
-            with open(self._entry(relative), "rb") as handle:
-                key, value = pickle.load(handle)
-        except Exception:  # noqa: BLE001 - missing, unreadable, truncated or from another version: a miss
+        found = self._read(self._entry(relative) if self.folder else None, self._key(relative, raw))
+        if found is None:
             self.misses += 1
-            return None
-        if key != self._key(relative, raw):
-            self.misses += 1
-            return None
-        self.hits += 1
-        return value
+        else:
+            self.hits += 1
+        return found
 
     def put(self, relative: str, raw: bytes, value: Any) -> None:
         """Store the value (atomically: a reader sees the old entry or the new, never half)."""
-        if self.folder is None or not self._usable():
-            return
-        target = self._entry(relative)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            with open(temporary, "wb") as handle:
-                pickle.dump((self._key(relative, raw), value), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, target)
-        except Exception:  # noqa: BLE001 - read-only workspace, full disk, unpicklable value: no cache
-            try:
-                temporary.unlink()
-            except OSError:
-                pass
+        self._write(self._entry(relative) if self.folder else None, self._key(relative, raw), value)
 
     # --- content-addressed entries (a git blob's parse: any number of versions of one path) ----
 
     def _object(self, name: str) -> Path:
         digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
-        return self.folder.parent.parent / "objects" / digest[:2] / (digest[2:34] + ".pickle")
+        return self.folder / "objects" / digest[:2] / (digest[2:34] + ".pickle")
 
     def get_object(self, name: str) -> Any | None:
         """The value stored under `name` (e.g. a path and a git blob id: content that never
         changes under that name), or None."""
-        if self.folder is None or not self._usable():
-            return None
-        try:
-            with open(self._object(name), "rb") as handle:
-                key, value = pickle.load(handle)
-        except Exception:  # noqa: BLE001 - a miss
-            return None
-        return value if key == self._key(name, b"") else None
+        return self._read(self._object(name) if self.folder else None, self._key(name, b""))
 
     def put_object(self, name: str, value: Any) -> None:
-        if self.folder is None or not self._usable():
+        self._write(self._object(name) if self.folder else None, self._key(name, b""), value)
+
+    # --- one entry file --------------------------------------------------------------------
+
+    def _read(self, target: Path | None, key: bytes) -> Any | None:
+        if target is None or not self._usable():
+            return None
+        try:
+            with open(target, "rb") as handle:
+                stored, value = pickle.load(handle)
+        except Exception:  # noqa: BLE001 - missing, unreadable, truncated or from another version: a miss
+            return None
+        return value if stored == key else None
+
+    def _write(self, target: Path | None, key: bytes, value: Any) -> None:
+        if target is None or not self._usable():
             return
-        target = self._object(name)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with open(temporary, "wb") as handle:
-                pickle.dump((self._key(name, b""), value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, target)
-        except Exception:  # noqa: BLE001 - no cache
+        except Exception:  # noqa: BLE001 - read-only folder, full disk, unpicklable value: no cache
             try:
                 temporary.unlink()
             except OSError:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fazhi_cli.models.common import SAFE_ID, WINDOWS_RESERVED
+from fazhi_cli.store.files import file_sha256
 
 MAX_NAME = 80  # characters of the stored name, extension included
 BAD_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
@@ -121,7 +122,7 @@ def save_evidence(root: Path, unit_id: str, given_name: str | None, data: bytes,
         candidate = name if n == 1 else f"{stem}-{n}.{ext}"
         path = folder / candidate
         if os.path.lexists(path):
-            if path.is_file() and not path.is_symlink() and _sha256(path) == digest:
+            if path.is_file() and not path.is_symlink() and file_sha256(path) == digest:
                 return Saved(f"evidence/{unit_id}/{candidate}", False)
             continue
         try:
@@ -134,14 +135,6 @@ def save_evidence(root: Path, unit_id: str, given_name: str | None, data: bytes,
             os.fsync(handle.fileno())
         return Saved(f"evidence/{unit_id}/{candidate}", True)
     raise UploadRefused(f"evidence/{unit_id}/ 中同名文件过多，请重命名后再上传")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def discard(root: Path, saved: list[Saved]) -> None:

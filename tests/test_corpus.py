@@ -94,7 +94,7 @@ def _huge_line() -> bytes:
 
 def _too_many_values() -> bytes:
     # 1.9 MB, under the size limit, but 2,500 values a line from line 9 on: 625,000 values (such a
-    # file took over 4 s to read before values were counted). The 50,000 limit is crossed on line 28.
+    # file took over 4 s to read before values were counted). The 200,000 limit is crossed on line 88.
     head = (
         "unit: kerqin\ntasks:\n  7:\n    records:\n      - target: x\n        date: 2020-03-10\n"
         "        note: 见下\n        evidence: [\n"

@@ -8,7 +8,11 @@ Every write command goes through `edit_ledger(path, shown, mutate, scope=...)`:
    raised as `EditRefused`.
 3. Load it with ruamel's round-trip loader (quotes kept, no wrapping below 4096 columns,
    indentation guessed per file, `---` kept), dump it once unchanged, call `mutate(root)`, dump
-   it again.
+   it again. For `Scope.entry(7)` this is done on a window of the file — its top-level lines
+   and the lines of `tasks: 7` (`store.editwindow`) — when the window provably reads as that
+   part of the file; the result is put back in place and checked on the whole file. So a write
+   costs what its entry costs, not what the ledger costs; a file whose shape does not allow a
+   window (flow style, the entry missing…) is edited whole.
 4. Merge: the difference between the two dumps is the edit. It is applied to the file's own
    lines, so everything the edit does not touch stays byte for byte as the clerk wrote it, even
    where ruamel would restyle it (`~`, `[ a, b ]`, trailing spaces, a missing final newline,
@@ -55,6 +59,8 @@ from ruamel.yaml.util import load_yaml_guess_indent
 
 from fazhi_cli.problems import Problem, error, has_errors
 from fazhi_cli.store.decode import Decoded, decode, encode
+from fazhi_cli.store.editwindow import NotBlock, entry_span, entry_window
+from fazhi_cli.store.editwindow import task_key as _task_key
 from fazhi_cli.store.interrupts import deferred
 from fazhi_cli.store.safewrite import (
     ABSENT,
@@ -227,36 +233,22 @@ def render_edit(
     scope: Scope,
     *,
     new_file_text: str | None = None,
+    windowed: bool = True,
 ) -> bytes:
     """The bytes `edit_ledger` would write (no I/O, no lock); `raw` itself when nothing changes.
 
     `raw=None` means the file does not exist: `new_file_text` is used (UTF-8, `\\n` line ends).
-    Raises `EditRefused`.
+    An edit of one entry is made on a window of the file (`store.editwindow`) when the file's
+    shape allows it, so that its cost does not grow with the rest of the ledger (`windowed=False`
+    edits the whole file, which must give the same bytes). Raises `EditRefused`.
     """
     source = _Source.read(raw, shown, new_file_text)
-    yaml, root = _load(source, shown)
-    noop = _dump(yaml, root, shown)
-    before = _EmptySnapshot.take(root)
-    try:
-        mutate(root)
-    except EditRefused as exc:
-        raise EditRefused([_with_path(p, shown) for p in exc.problems]) from exc
-    before.restore(root, drop_new_entries=scope.kind == "entry")
-    _unshare(root)
-    new = _dump(yaml, root, shown)
-    if new == noop:
+    edited = _edit_in_window(source, shown, mutate, scope) if windowed and scope.kind == "entry" else None
+    if edited is None:
+        edited = _edit(source, source, shown, mutate, scope)
+    if edited is _UNCHANGED:
         return raw if raw is not None else encode(source.text, source.decoded)
-    new_lines, _ = _split(new)
-    noop_lines, _ = _split(noop)
-    new_parsed = _parse_or_refuse(new, shown, "修改后的内容未通过检查")
-    final_lines, final_parsed, origins = _merge_checked(source, noop_lines, new_lines, new_parsed, shown)
-    if not _same(root, final_parsed.data):  # ruamel wrote something that reads back differently
-        raise EditRefused(
-            [error(shown, None, None, UNSAFE_CODE, "修改后的内容读回时与要写入的不一致（YAML 写法的特殊情况），未写入任何内容")]
-        )
-    problems = _scope_problems(scope, source, final_lines, final_parsed, shown)
-    if problems:
-        raise EditRefused(problems)
+    final_lines, origins, _ = edited
     text = _join(final_lines, source.final_newline)
     try:
         data = encode(text, source.decoded, _line_endings(source, final_lines, origins))
@@ -271,6 +263,85 @@ def render_edit(
             [error(shown, p.line, p.column, UNSAFE_CODE, f"修改后的文件将无法读取（{p.message}），未写入任何内容") for p in problems]
         )
     return data
+
+
+_UNCHANGED: Any = object()
+
+
+class _MutateRefused(EditRefused):
+    """The mutate function itself refused (a rule, not the file's shape)."""
+
+
+def _edit(
+    source: _Source, layout: _Source, shown: str, mutate: Callable[[CommentedMap], None], scope: Scope
+) -> tuple[list[str], list[int | None], Parsed] | Any:
+    """ruamel's edit of `source` merged into its own lines: (lines, each line's origin, their
+    parse), or
+    _UNCHANGED. `layout` is the file whose indentation the dump follows (the whole file, when
+    `source` is a window of it)."""
+    yaml, root = _load(source, shown, layout)
+    noop = _dump(yaml, root, shown)
+    before = _EmptySnapshot.take(root)
+    try:
+        mutate(root)
+    except EditRefused as exc:
+        raise _MutateRefused([_with_path(p, shown) for p in exc.problems]) from exc
+    before.restore(root, drop_new_entries=scope.kind == "entry")
+    _unshare(root)
+    new = _dump(yaml, root, shown)
+    if new == noop:
+        return _UNCHANGED
+    new_lines, _ = _split(new)
+    noop_lines, _ = _split(noop)
+    new_parsed = _parse_or_refuse(new, shown, "修改后的内容未通过检查")
+    final_lines, final_parsed, origins = _merge_checked(source, noop_lines, new_lines, new_parsed, shown)
+    if not _same(root, final_parsed.data):  # ruamel wrote something that reads back differently
+        raise EditRefused(
+            [error(shown, None, None, UNSAFE_CODE, "修改后的内容读回时与要写入的不一致（YAML 写法的特殊情况），未写入任何内容")]
+        )
+    problems = _scope_problems(scope, source, final_lines, final_parsed, shown)
+    if problems:
+        raise EditRefused(problems)
+    return final_lines, origins, final_parsed
+
+
+def _edit_in_window(
+    source: _Source, shown: str, mutate: Callable[[CommentedMap], None], scope: Scope
+) -> tuple[list[str], list[int | None], Parsed | None] | Any | None:
+    """`_edit` of the lines outside `tasks:` and the one entry, put back into the whole file and
+    checked there; None when the window cannot be used or its edit was refused for a reason of
+    the file's shape (the whole file is then edited, and any refusal says which line)."""
+    window = entry_window(source.parsed, source.lines, scope.task_id)
+    if window is None:
+        return None
+    text = window.text(source.lines)
+    parsed, problems = parse_yaml(text, shown)
+    if parsed is None or has_errors(problems) or repr(parsed.data) != repr(window.expected(source.parsed.data)):
+        return None
+    lines, _ = _split(text)
+    part = _Source(Decoded(text, "utf-8", "\n", False), text, lines, True, parsed)
+    try:
+        edited = _edit(part, source, shown, mutate, scope)
+    except _MutateRefused:
+        raise
+    except (EditRefused, LookupError, TypeError, AttributeError):
+        # the file's shape, or a mutate looking beyond its entry: edit the whole file instead
+        return None
+    if edited is _UNCHANGED:
+        return edited
+    edited_lines, edited_origins, edited_parsed = edited
+    spliced = window.splice(source.lines, edited_lines, edited_origins)
+    if spliced is None:
+        return None
+    final_lines, origins = spliced
+    # The lines outside the entry are the file's own; what remains to show is that the edited
+    # entry reads the same in its place as in the window, and leaves what follows it as it was.
+    entry = edited_parsed.data["tasks"].get(window.key)
+    entry_lines = len(final_lines) - len(source.lines) + (window.entry_stop - window.entry_start)
+    checked, problems = parse_yaml(window.check_text(final_lines, entry_lines), shown)
+    if checked is None or has_errors(problems) or repr(checked.data) != repr(window.check_expected(source.parsed.data, entry)):
+        return None
+    return final_lines, origins, None
 
 
 def _line_endings(source: _Source, final: list[str], origins: list[int | None]) -> list[str] | None:
@@ -296,7 +367,7 @@ def ruamel_roundtrip(text: str) -> str:
     exactly ruamel's diff.
     """
     source = _Source.read(text.encode("utf-8"), "<text>", None)
-    yaml, root = _load(source, "<text>")
+    yaml, root = _load(source, "<text>", source)
     return _dump(yaml, root, "<text>")
 
 
@@ -370,23 +441,38 @@ def _make_yaml() -> YAML:
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?![0-9])")
 
 
-def _load(source: _Source, shown: str) -> tuple[YAML, CommentedMap]:
+class _GuessOnly:
+    """Stands in for the loader in ruamel's indentation guesser, which then only guesses."""
+
+    def load(self, text: str) -> None:
+        return None
+
+
+def _guess_indent(text: str) -> tuple[int | None, int | None]:
+    """ruamel's guess of (indent, block sequence indent) for `text`; (None, None) when it fails."""
+    try:
+        _, indent, offset = load_yaml_guess_indent(text, yaml=_GuessOnly())
+    except IndexError:  # its guesser indexes past the end of a line holding only `-`
+        return None, None
+    return indent, offset
+
+
+def _load(source: _Source, shown: str, layout: _Source) -> tuple[YAML, CommentedMap]:
+    """ruamel's round-trip load of `source`, set to dump with the indentation of `layout`."""
     yaml = _make_yaml()
     try:
-        try:
-            root, sequence, offset = load_yaml_guess_indent(source.text, yaml=yaml)
-        except IndexError:  # its guesser indexes past the end of a line holding only `-`
-            root, sequence, offset = yaml.load(source.text), None, None
+        root = yaml.load(source.text)
     except Exception as exc:  # noqa: BLE001 - any failure becomes a located refusal
         raise EditRefused(_load_failure(source, shown, exc)) from exc
     if not isinstance(root, CommentedMap):
         raise EditRefused([error(shown, 1, 1, "E103", "台账的顶层应为“键: 值”的映射（unit、tasks）")])
-    mapping = _guess_mapping_indent(source.lines)
+    sequence, offset = _guess_indent(layout.text)
+    mapping = _guess_mapping_indent(layout.lines)
     if offset is None:
         offset, sequence = mapping, mapping + 2
     sequence = max(sequence or 0, offset + 2)
     yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
-    yaml.explicit_start = _has_explicit_start(source.lines)
+    yaml.explicit_start = _has_explicit_start(layout.lines)
     return yaml, root
 
 
@@ -780,45 +866,13 @@ def _short(line: str) -> str:
     return line if len(line) <= 40 else line[:39] + "…"
 
 
-def _task_key(tasks: Any, task_id: int) -> Any:
-    if not isinstance(tasks, dict):
-        return None
-    if task_id in tasks and not isinstance(task_id, bool):
-        return task_id
-    for key in tasks:
-        if isinstance(key, str) and key.strip() == str(task_id):
-            return key
-    return None
-
-
-class _NotBlock(Exception):
-    pass
-
-
 def _entry_lines(parsed: Parsed, lines: list[str], task_id: int) -> set[int]:
     """0-based lines of the entry `tasks: task_id` (key line to last content line), plus the
-    blank lines right around it. Raises _NotBlock when the entry shares a line with others."""
-    data = parsed.data
-    tasks = data.get("tasks")
-    key = _task_key(tasks, task_id)
+    blank lines right around it. Raises NotBlock when the entry shares a line with others."""
+    key = _task_key(parsed.data.get("tasks"), task_id)
     if key is None:
         return set()
-    line, col = parsed.key_pos[("tasks", key)]
-    start = line - 1
-    if lines[start][: col - 1].strip():
-        raise _NotBlock
-    following = [
-        pos[0] - 1
-        for path, pos in parsed.key_pos.items()
-        if (len(path) == 1 or (len(path) == 2 and path[0] == "tasks" and path[1] != key)) and pos[0] - 1 > start
-    ]
-    if any(f == start for f in following):
-        raise _NotBlock
-    end = (min(following) - 1) if following else len(lines) - 1
-    # trailing blank lines and comments at the key's level belong to what follows; a deeper "#"
-    # line may be the content of a block scalar (`note: |` then `  #`)
-    while end > start and (not lines[end].strip() or (_is_trivia(lines[end]) and _indent(lines[end]) <= col - 1)):
-        end -= 1
+    start, end = entry_span(parsed, lines, key)
     allowed = set(range(start, end + 1))
     above = start - 1
     while above >= 0 and not lines[above].strip():
@@ -852,7 +906,7 @@ def _entry_problems(task_id: int, source: _Source, final: list[str], parsed: Par
     try:
         old_allowed = _entry_lines(source.parsed, source.lines, task_id)
         new_allowed = _entry_lines(parsed, final, task_id)
-    except _NotBlock:
+    except NotBlock:
         return [
             error(
                 shown, None, None, GUARD_CODE,

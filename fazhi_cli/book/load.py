@@ -91,8 +91,12 @@ def _read_ledger(source: Any, path: str, stem: str, cache: FileCache | None) -> 
     loaded = load_model(Path(path), path, Ledger, raw=raw)
     extra = ledger_file_problems(stem, loaded)
     blob = pickle.dumps(loaded.model, protocol=pickle.HIGHEST_PROTOCOL) if loaded.model is not None else None
-    cache.put(path, raw, (blob, {"claims": ledger_claims(loaded.model)}, loaded.problems, extra))
-    return loaded, extra
+    summary = {"claims": ledger_claims(loaded.model)}
+    cache.put(path, raw, (blob, summary, loaded.problems, extra))
+    # kept as a hit would be: the positions (many times the file's size) are parsed again only if
+    # asked for, and a model only built when used, so a big workspace's first run holds no more
+    # memory than the next one
+    return CachedLoaded(path, raw, loaded.problems, blob, summary), extra
 
 
 def ledger_file_problems(stem: str, loaded: Loaded) -> list[Problem]:

@@ -99,6 +99,40 @@ def test_cached_and_uncached_runs_agree_across_every_kind_of_edit(synthetic, tmp
     assert agree(ws, unit) == before
 
 
+def test_plan_edits_are_seen_through_the_cache(synthetic):
+    """The plan's four files are cached as one entry: an edit of any of them, of the same size in
+    the same second included, a plan made invalid and a settings file removed are all seen."""
+    ws = synthetic
+    unit = ledgers(ws)[0].stem
+    before = agree(ws, unit)
+
+    phases = ws / "data" / "phases.yaml"  # the default deadline moved past the day viewed
+    text = phases.read_text(encoding="utf-8")
+    stat = phases.stat()
+    assert "  due: 2020-07-31\n" in text
+    phases.write_text(text.replace("  due: 2020-07-31\n", "  due: 2020-09-30\n", 1), encoding="utf-8")
+    os.utime(phases, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert phases.stat().st_size == stat.st_size and phases.stat().st_mtime_ns == stat.st_mtime_ns
+    later = agree(ws, unit)
+    assert later["status"] != before["status"]
+
+    tasks = ws / "data" / "tasks.yaml"
+    kept = tasks.read_text(encoding="utf-8")
+    tasks.write_text(kept.replace("tasks:", "tasks: [", 1), encoding="utf-8")
+    broken = agree(ws, unit)
+    assert "data/tasks.yaml" in broken["check"] and broken["status"] != later["status"]
+    tasks.write_text(kept, encoding="utf-8")
+    assert agree(ws, unit) == later
+
+    settings = ws / "data" / "settings.yaml"  # removed: the defaults apply (and nothing is cached)
+    kept_settings = settings.read_bytes()
+    settings.unlink()
+    agree(ws, unit)
+    settings.write_bytes(kept_settings)
+    phases.write_text(text, encoding="utf-8")
+    assert agree(ws, unit) == before
+
+
 def test_cache_entries_are_checked_before_they_are_used(tmp_path, monkeypatch):
     from fazhi_cli.store import cache as cache_module
     from fazhi_cli.store.cache import FileCache

@@ -6,6 +6,7 @@ never stops the others being read, checked or counted.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -18,7 +19,8 @@ from fazhi_cli.models.common import SAFE_ID, WINDOWS_RESERVED
 from fazhi_cli.problems import Problem, error, has_errors
 from fazhi_cli.models.ledger import Ledger
 from fazhi_cli.store.cache import FileCache
-from fazhi_cli.store.loader import CachedLoaded, Loaded, load_ledger, load_model, load_plan_files
+from fazhi_cli.store.decode import decode
+from fazhi_cli.store.loader import PLAN_FILES, CachedLoaded, Loaded, PlanFiles, load_ledger, load_model, load_plan_files
 from fazhi_cli.store.source import FolderSource, TreeSource, Unreadable
 from fazhi_cli.store.workspace import find_workspace
 
@@ -31,6 +33,32 @@ def open_book(root: str | Path | None = None, *, with_ledgers: bool = True) -> B
 
 def load_book(source: FolderSource | TreeSource, *, with_ledgers: bool = True) -> Book:
     """Read the plan and the ledgers from `source` into a Book."""
+    cache = FileCache(source.root) if isinstance(source, FolderSource) else None
+    files, plan, problems = read_plan(source, cache)
+    ledgers: dict[str, LedgerFile] = {}
+    if with_ledgers:
+        paths = source.ledger_paths()
+        if isinstance(source, TreeSource):
+            source.prefetch(paths)
+        ledgers = read_ledgers(source, paths, cache)
+    if isinstance(source, FolderSource):
+        return Book(files, plan, problems, ledgers, source.ws, None)
+    return Book(files, plan, problems, ledgers, None, source.revision)
+
+
+def read_plan(source: Any, cache: FileCache | None = None) -> tuple[PlanFiles, Plan | None, list[Problem]]:
+    """The plan's files, the Plan built from them (None unless they are complete and pass
+    check_plan) and their problems; from the cache when the four files' bytes were read before."""
+    raws = _plan_bytes(source) if cache is not None else None
+    together = b"".join(len(raw).to_bytes(8, "big") + raw for raw in raws) if raws is not None else b""
+    if raws is not None:
+        hit = cache.get(PLAN_ENTRY, together)
+        if hit is not None:
+            files, plan, problems = hit
+            for loaded, raw in zip(_plan_loaded(files), raws):
+                loaded.raw = raw  # positions are parsed again from these bytes only when asked
+                loaded.decoded, _ = decode(raw, loaded.path)
+            return files, plan, problems
     files = load_plan_files(source)
     plan: Plan | None = None
     problems = files.problems
@@ -39,15 +67,32 @@ def load_book(source: FolderSource | TreeSource, *, with_ledgers: bool = True) -
         problems = problems + check_plan(files, plan.directory)
         if has_errors(problems):
             plan = None
-    ledgers: dict[str, LedgerFile] = {}
-    if with_ledgers:
-        paths = source.ledger_paths()
-        if isinstance(source, TreeSource):
-            source.prefetch(paths)
-        ledgers = read_ledgers(source, paths, FileCache(source.root) if isinstance(source, FolderSource) else None)
-    if isinstance(source, FolderSource):
-        return Book(files, plan, problems, ledgers, source.ws, None)
-    return Book(files, plan, problems, ledgers, None, source.revision)
+    if raws is not None and all(loaded.raw == raw for loaded, raw in zip(_plan_loaded(files), raws)):
+        kept = PlanFiles(*(replace(loaded, parsed=None, decoded=None, raw=None, from_cache=True) for loaded in _plan_loaded(files)))
+        cache.put(PLAN_ENTRY, together, (kept, plan, problems))
+    return files, plan, problems
+
+
+PLAN_ENTRY = "data/"  # the cache entry of the four plan files together
+
+
+def _plan_loaded(files: PlanFiles) -> tuple[Loaded, ...]:
+    return (files.units, files.tasks, files.phases, files.settings)
+
+
+def _plan_bytes(source: Any) -> tuple[bytes, bytes, bytes, bytes] | None:
+    """The bytes of units, tasks, phases and settings, or None when one of them is missing or
+    unreadable (then the ordinary path reports why, and nothing is cached)."""
+    out = []
+    for relative in PLAN_FILES:
+        try:
+            raw = source.read(relative)
+        except Unreadable:
+            return None
+        if raw is None:
+            return None
+        out.append(raw)
+    return tuple(out)
 
 
 def read_ledgers(source: Any, paths: list[str], cache: FileCache | None = None) -> dict[str, LedgerFile]:

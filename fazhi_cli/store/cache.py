@@ -37,6 +37,9 @@ _READER_SOURCES = (
     "store/loader.py",
     "store/cache.py",
     "book/load.py",
+    "book/plan.py",
+    "book/directory.py",
+    "book/plancheck.py",
 )
 _fingerprint: bytes | None = None
 

@@ -139,6 +139,9 @@ def load_file(source, relative: str, model: type[M]) -> Loaded[M]:
     return load_model(Path(relative), relative, model, raw=raw)
 
 
+PLAN_FILES = ("data/units.yaml", "data/tasks.yaml", "data/phases.yaml", "data/settings.yaml")
+
+
 def load_plan_files(source) -> PlanFiles:
     """data/units.yaml, tasks.yaml, phases.yaml and settings.yaml (optional: defaults apply)."""
     settings_path = "data/settings.yaml"

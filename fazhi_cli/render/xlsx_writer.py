@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from fazhi_cli.render.text import clean_text
-from fazhi_cli.render.docx_writer import fixed_zip
+from fazhi_cli.render.package import fixed_zip
 
 FONT = "宋体"
 FIXED_TIME = dt.datetime(2000, 1, 1)  # workbook timestamps: fixed, so the same data gives the same file

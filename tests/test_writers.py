@@ -12,9 +12,12 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import docx
 import openpyxl
 import pytest
+from docx.oxml.ns import qn
 
+from fazhi_cli.render.docx_writer import DocxMarkupError, build_docx
 from fazhi_cli.render.xlsx_writer import MAX_CELL_CHARS, Sheet, build_xlsx
 
 
@@ -176,3 +179,80 @@ def test_libreoffice_prints_an_awkward_workbook(tmp_path):
     assert "=1+1" in text and "25.0%" in text and "_x0041_" in text and "a & <b>" in text
     assert "看不见" not in text  # the hidden column is not printed
     assert "标题 & 页眉" in text and re.search(r"第\s*1\s*页\s*/\s*共\s*1\s*页", text)
+
+
+# --- docx ------------------------------------------------------------------------------------------
+
+
+def table_grid(data: bytes) -> list[list[tuple[str, int]]]:
+    """Each row of the first table: (text, grid columns spanned) per cell."""
+    body = docx.Document(io.BytesIO(data)).element.body
+    table = next(body.iter(qn("w:tbl")))
+    rows = []
+    for tr in table.iter(qn("w:tr")):
+        cells = []
+        for tc in tr.iter(qn("w:tc")):
+            span = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+            cells.append(("".join(t.text for t in tc.iter(qn("w:t"))), int(span.get(qn("w:val"))) if span is not None else 1))
+        rows.append(cells)
+    return rows
+
+
+def test_docx_table_spans_stop_at_the_last_column_and_short_rows_get_empty_cells():
+    data = build_docx(
+        '<document><table widths="1,2,3">'
+        '<tr head="1"><td>a</td><td colspan="2">合并</td></tr>'
+        "<tr><td>只有一格</td></tr>"
+        '<tr><td colspan="0">0 算作 1</td><td colspan="0">x</td><td colspan="3">到末尾为止</td></tr>'
+        "</table></document>"
+    )
+    assert table_grid(data) == [[("a", 1), ("合并", 2)], [("只有一格", 1), ("", 1), ("", 1)], [("0 算作 1", 1), ("x", 1), ("到末尾为止", 1)]]
+    grid = [int(c.get(qn("w:w"))) for c in docx.Document(io.BytesIO(data)).element.body.iter(qn("w:gridCol"))]
+    assert grid[0] * 3 == pytest.approx(grid[2], abs=3) and sum(grid) == pytest.approx(15.6 / 2.54 * 1440, abs=5)
+
+
+def test_docx_text_with_markup_characters_is_text():
+    data = build_docx("<document><p>&lt;w:t&gt;a &amp; b&lt;/w:t&gt; &quot;q&quot;</p><table><tr><td>&lt;/w:tc&gt;</td></tr></table></document>")
+    document = docx.Document(io.BytesIO(data))
+    assert document.paragraphs[0].text == '<w:t>a & b</w:t> "q"'
+    assert document.tables[0].rows[0].cells[0].text == "</w:tc>"
+
+
+def test_docx_line_breaks_and_styles_inside_a_cell():
+    data = build_docx('<document><table><tr><td><p align="center">一\u2028二</p><p><b>粗</b><color value="c00000">红</color></p></td></tr></table></document>')
+    cell = docx.Document(io.BytesIO(data)).tables[0].rows[0].cells[0]
+    first, second = cell.paragraphs
+    assert first.text == "一\n二" and first.alignment == 1  # centre
+    runs = second.runs
+    assert [(r.text, r.bold) for r in runs] == [("粗", True), ("红", True)] and str(runs[1].font.color.rgb) == "C00000"
+
+
+@pytest.mark.parametrize(
+    "markup, message",
+    [
+        ('<document><table><tr><td colspan="two">x</td></tr></table></document>', 'colspan="two"'),
+        ('<document><table widths="1,abc"><tr><td>x</td><td>y</td></tr></table></document>', "abc"),
+        ("<document><table><tr><p>x</p></tr></table></document>", "<tr> 中只能有 <td>"),
+    ],
+)
+def test_docx_bad_tables_are_markup_errors(markup, message):
+    with pytest.raises(DocxMarkupError, match=message):
+        build_docx(markup)
+
+
+def test_docx_widths_that_sum_to_nothing_fall_back_to_equal_columns():
+    data = build_docx('<document><table widths="0,0"><tr><td>x</td><td>y</td></tr></table><table><tr></tr></table></document>')
+    document = docx.Document(io.BytesIO(data))
+    assert len(document.tables) == 1  # a table without a cell is left out
+    grid = [int(c.get(qn("w:w"))) for c in document.element.body.iter(qn("w:gridCol"))]
+    assert len(grid) == 2 and grid[0] == grid[1] > 0
+
+
+def test_docx_same_markup_same_bytes_and_a_long_table_keeps_every_row():
+    rows = "".join(f"<tr><td>{i}</td><td>单位{i}</td></tr>" for i in range(2000))
+    markup = f'<document title="长表" footer="页脚"><table widths="1,3"><tr head="1"><td>序号</td><td>单位</td></tr>{rows}</table></document>'
+    one, two = build_docx(markup), build_docx(markup)
+    assert one == two
+    table = docx.Document(io.BytesIO(one)).tables[0]
+    assert len(table.rows) == 2001 and table.rows[-1].cells[1].text == "单位1999"
+    assert {info.date_time for info in zipfile.ZipFile(io.BytesIO(one)).infolist()} == {(2000, 1, 1, 0, 0, 0)}

@@ -127,7 +127,9 @@ class BodyWriter:
         if not rows:
             return
         ncols = max(sum(_int(td.get("colspan", "1"), "colspan") for td in r if td.tag in ("td", "th")) for r in rows)
-        if ncols <= 0:
+        if ncols <= 0:  # no cell at all: nothing to draw (a row without cells is not valid Word)
+            for td in (td for tr in rows for td in tr if td.tag not in ("td", "th")):
+                raise DocxMarkupError(f"<tr> 中只能有 <td>，遇到 <{td.tag}>")
             return
         widths = [_float(w, "widths") for w in el.get("widths", "").split(",") if w.strip()]
         if len(widths) != ncols or sum(widths) <= 0 or any(w < 0 for w in widths):

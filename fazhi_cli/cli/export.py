@@ -73,7 +73,7 @@ def export(
         to_file = output is not None and not to_stdout(output)
         _emit(text.encode("utf-8-sig") if to_file else text.encode("utf-8"), output, session.ws.root, day, fmt, force=force)
         return
-    from fazhi_cli.render.ledger_export import export_xlsx  # openpyxl: only for xlsx
+    from fazhi_cli.render.ledger_export import export_xlsx
 
     who = chosen.label if chosen else "全市"
     data = export_xlsx(view.plan, table, f"{who}法治政府建设工作台账（截至{day.isoformat()}）", invalid if scope != "unit" else None)

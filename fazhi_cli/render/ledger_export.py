@@ -33,7 +33,7 @@ def export_csv(plan: Plan, table: LedgerTable) -> str:
 
 def export_xlsx(plan: Plan, table: LedgerTable, title: str, invalid: list[InvalidLedger] | None = None) -> bytes:
     """The workbook; `invalid` ledgers get a sheet of their own (the office's exports)."""
-    from fazhi_cli.render.xlsx_writer import Sheet, build_xlsx  # openpyxl: only for xlsx
+    from fazhi_cli.render.xlsx_writer import Sheet, build_xlsx
 
     shown = table_view(plan, table)
 

@@ -64,6 +64,15 @@ def test_numbers_stay_numbers_and_everything_else_is_text():
     assert read(one_sheet([[False, 0, 0.0]]))["表"]["A2"].value == "否"
 
 
+def test_an_int_enum_is_written_as_its_number():
+    import enum
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    assert read(one_sheet([[Level.HIGH, None, None]]))["表"]["A2"].value == 3
+
+
 def test_number_formats_apply_to_numbers_only():
     data = one_sheet([[0.5, 3, "三"], ["文字", 4, 5]], formats=("0.0%", "0", "0.0%"))
     sheet = read(data)["表"]

@@ -138,11 +138,11 @@ def _worksheet(sheet: Sheet, index: int, heading: str, filter_ref: str | None, s
     formats = list(sheet.formats or [])
     number_styles = [style_of.get(formats[c], parts.BODY_STYLE) if c < len(formats) and formats[c] else parts.BODY_STYLE for c in range(width)]
     selected = 'tabSelected="1" ' if index == 0 else ""
-    last = f"{letters[-1]}{len(sheet.rows) + 1}" if width else "A1"
+    used = f"A1:{letters[-1]}{len(sheet.rows) + 1}" if width else "A1"
     head = [
         parts.XML_HEAD, f'<worksheet xmlns="{parts.MAIN_NS}" xmlns:r="{parts.REL_NS}">',
         '<sheetPr><outlinePr summaryBelow="1" summaryRight="1"/><pageSetUpPr fitToPage="1"/></sheetPr>',
-        f'<dimension ref="{"A1" if last == "A1" else "A1:" + last}"/>',
+        f'<dimension ref="{used}"/>',
         f'<sheetViews><sheetView {selected}workbookViewId="0">'
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>',
@@ -172,7 +172,8 @@ def _row(r: int, values: Sequence[object], letters: list[str], number_styles: li
     for c, value in enumerate(values):
         ref = f"{letters[c]}{r}"
         if is_number(value):
-            add(f'<c r="{ref}" s="{number_styles[c]}"><v>{value!r}</v></c>')
+            number = int(value) if isinstance(value, int) else float(value)  # an IntEnum's repr is no number
+            add(f'<c r="{ref}" s="{number_styles[c]}"><v>{number!r}</v></c>')
             continue
         text = cell_text(value)
         if text is None:

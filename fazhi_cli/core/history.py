@@ -25,6 +25,7 @@ from fazhi_cli.engine.history import (
     CommitChanges,
     CommitInfo,
     FileChange,
+    ItemKeys,
     diff_ledgers,
     printable,
 )
@@ -422,6 +423,7 @@ class _Ledgers:
         self.blobs = blobs
         self.cache: dict[str, _Version] = {}
         self.store = store  # the user's cache (store/cache.py): a blob is parsed once, ever
+        self.keys = ItemKeys()  # the diff's item keys, shared by the versions' common items
 
     def get(self, sha: str, path: str) -> _Version:
         if sha == ZERO_SHA:
@@ -593,15 +595,15 @@ def _against(
         changes = [Change("ledger_invalid", None, f"台账无效：{new.problem}")]
     elif old.status == "invalid" and new.status == "missing":
         if known and base is not None:
-            changes = diff_ledgers(base, None)
+            changes = diff_ledgers(base, None, versions.keys)
         else:
             changes = [Change("ledger_removed", None, "台账被删除（删除前已无效）")]
     elif old.status == "invalid":
         changes = [Change("ledger_repaired", None, "台账恢复有效")]
         if known:
-            changes += diff_ledgers(base, new.ledger)
+            changes += diff_ledgers(base, new.ledger, versions.keys)
     else:
-        changes = diff_ledgers(old.ledger, new.ledger)
+        changes = diff_ledgers(old.ledger, new.ledger, versions.keys)
         if not changes and old_sha != new_sha:
             changes = [Change("text_only", None, "仅格式或注释变化")]
     return FileChange(

@@ -196,7 +196,7 @@ class LedgerParts:
         skeleton = self._skeleton(body[: region[0]] + body[region[0] : starts[0]] + body[region[1] :], body.count(b"\n", 0, region[0]) - 1)
         if skeleton is None:
             return None
-        pieces = self._pieces(body, starts, region[1], indent, set())
+        pieces = self._pieces(body, starts, region[1], indent, {p.key for p in last.pieces} if last is not None else set())
         if pieces is None:
             return None
         return _Layout(body, region, indent, starts, skeleton, pieces)

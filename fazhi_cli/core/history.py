@@ -2,9 +2,12 @@
 files), each ledger version before and after it, parsed the way `fazhi check` parses files.
 
 One `git log` for the commits, one `git cat-file --batch-check` to find the plan files of each
-commit, one `git cat-file --batch` for all file versions; each version is parsed once (by blob id),
-and each distinct version of the plan is read once, by the Book's loader (`load_book`). A version that does not parse is not an error here: it becomes a
-“台账无效” change, and the next valid version is compared with the last valid one before it.
+commit, one `git cat-file --batch` for all file versions; each version is read once (by blob id):
+a ledger's first version whole, its later ones by their parts, so that only the task entries and
+list items a commit changed are parsed again (store/ledgerparts.py; exactly the same models).
+Each distinct version of the plan is read once, by the Book's loader (`load_book`). A version
+that does not parse is not an error here: it becomes a “台账无效” change, and the next valid
+version is compared with the last valid one before it.
 
 Works in a work tree (the workspace may be a sub-folder of the repository) and in a bare
 repository (a central server's copy, e.g. from a pre-receive hook).

@@ -662,7 +662,13 @@ def _rules_before(
     the office's staff, the tasks' lead units, settings.review_by). A plan with errors gives None
     (no role check)."""
     plans = _plans_of(repo, specs, blob_of, blobs, read)
-    return {sha: roles_of(plan) if plan is not None else None for sha, plan in plans.items()}
+    roles: dict[int, Roles] = {}  # by plan object: each distinct version of the plan once
+    out: dict[str, Roles | None] = {}
+    for sha, plan in plans.items():
+        if plan is not None and id(plan) not in roles:
+            roles[id(plan)] = roles_of(plan)
+        out[sha] = roles[id(plan)] if plan is not None else None
+    return out
 
 
 def _plans_of(

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.roles import Roles
 from fazhi_cli.engine.state import STATE_LABELS, State, all_evidence, derive, evidence_label
-from fazhi_cli.models.ledger import ACTION_LABELS, Decision, Entry, EvidenceFile, Extension, Ledger, LogEntry, Progress, Record, WorkPlan
+from fazhi_cli.models.ledger import ACTION_LABELS, Decision, Entry, Evidence, EvidenceFile, Extension, Ledger, LogEntry, Progress, Record, WorkPlan
 
 # Stable kinds of change (scripts may match on them); the message is Chinese and may change.
 KINDS: dict[str, str] = {
@@ -230,18 +230,26 @@ class CommitChanges:
 
 
 class ItemKeys:
-    """The comparison key of each list item (progress, records …), computed once per item object.
-    Versions of a ledger read by their parts (store/ledgerparts.py) share the objects of the items
-    a commit did not change, so over a history each item is serialised once. One per run: it keeps
-    the items it has seen."""
+    """The comparison key of each list item (progress, records …), and the evidence of each entry,
+    computed once per object. Versions of a ledger read by their parts (store/ledgerparts.py) share
+    the objects of the entries and items a commit did not change, so over a history each is looked
+    at once. One per run: it keeps the objects it has seen."""
 
     def __init__(self) -> None:
         self._known: dict[int, tuple[BaseModel, str]] = {}
+        self._evidence: dict[int, tuple[Entry, dict[str, Evidence]]] = {}
 
     def __call__(self, item: BaseModel) -> str:
         found = self._known.get(id(item))
         if found is None or found[0] is not item:
             found = self._known[id(item)] = (item, _key(item))
+        return found[1]
+
+    def evidence(self, entry: Entry) -> dict[str, Evidence]:
+        """The entry's evidence by label (`_evidence_by_label`); do not change the dict."""
+        found = self._evidence.get(id(entry))
+        if found is None or found[0] is not entry:
+            found = self._evidence[id(entry)] = (entry, _evidence_by_label(entry))
         return found[1]
 
 
@@ -304,7 +312,7 @@ def diff_entry(task_id: int, before: Entry | None, after: Entry | None, *, quiet
         out.append(plan_change)
     for section in SECTIONS:
         out += _diff_section(task_id, section, getattr(old, section), getattr(new, section), keys or _key)
-    out += _diff_evidence(task_id, old, new)
+    out += _diff_evidence(task_id, old, new, keys)
     if quiet and not out:
         return []
     return out
@@ -353,9 +361,13 @@ def _diff_section(task_id: int, section: str, old: list, new: list, key=None) ->
     return out
 
 
-def _diff_evidence(task_id: int, old: Entry, new: Entry) -> list[Change]:
-    before = {evidence_label(e): e for e in all_evidence(old)}
-    after = {evidence_label(e): e for e in all_evidence(new)}
+def _evidence_by_label(entry: Entry) -> dict[str, Evidence]:
+    return {evidence_label(e): e for e in all_evidence(entry)}
+
+
+def _diff_evidence(task_id: int, old: Entry, new: Entry, keys: ItemKeys | None = None) -> list[Change]:
+    by_label = keys.evidence if keys is not None else _evidence_by_label
+    before, after = by_label(old), by_label(new)
     out: list[Change] = []
     for label, item in after.items():
         if label not in before:

@@ -2,9 +2,12 @@
 files), each ledger version before and after it, parsed the way `fazhi check` parses files.
 
 One `git log` for the commits, one `git cat-file --batch-check` to find the plan files of each
-commit, one `git cat-file --batch` for all file versions; each version is parsed once (by blob id),
-and each distinct version of the plan is read once, by the Book's loader (`load_book`). A version that does not parse is not an error here: it becomes a
-“台账无效” change, and the next valid version is compared with the last valid one before it.
+commit, one `git cat-file --batch` for all file versions; each version is read once (by blob id):
+a ledger's first version whole, its later ones by their parts, so that only the task entries and
+list items a commit changed are parsed again (store/ledgerparts.py; exactly the same models).
+Each distinct version of the plan is read once, by the Book's loader (`load_book`). A version
+that does not parse is not an error here: it becomes a “台账无效” change, and the next valid
+version is compared with the last valid one before it.
 
 Works in a work tree (the workspace may be a sub-folder of the repository) and in a bare
 repository (a central server's copy, e.g. from a pre-receive hook).
@@ -25,6 +28,7 @@ from fazhi_cli.engine.history import (
     CommitChanges,
     CommitInfo,
     FileChange,
+    ItemKeys,
     diff_ledgers,
     printable,
 )
@@ -36,6 +40,7 @@ from fazhi_cli.engine.roles import Roles, roles_of
 from fazhi_cli.problems import has_errors
 from fazhi_cli.store.git import GIT_MISSING, ZERO_SHA, GitError, git_available, repository_near, run_git, run_git_bytes
 from fazhi_cli.store.cache import FileCache
+from fazhi_cli.store.ledgerparts import LedgerParts
 from fazhi_cli.store.loader import load_file, load_model
 from fazhi_cli.store.source import SourceError, TreeSource
 
@@ -416,37 +421,51 @@ class _Version:
 
 
 class _Ledgers:
-    """Parsed ledger versions by blob id, each parsed once."""
+    """Parsed ledger versions by blob id, each parsed once.
+
+    The first version of a ledger is read whole (or taken from the user's cache); the next ones by
+    their parts (store/ledgerparts.py), so only the task entries and items a commit changed are
+    parsed. A version the parts cannot give (not in the simple block shape, or invalid) is read
+    whole and kept in the cache, as the first."""
 
     def __init__(self, blobs: dict[str, bytes], store: FileCache | None = None):
         self.blobs = blobs
         self.cache: dict[str, _Version] = {}
         self.store = store  # the user's cache (store/cache.py): a blob is parsed once, ever
+        self.parts = LedgerParts()
+        self.keys = ItemKeys()  # the diff's item keys, shared by the versions' common items
+        self.seen: set[str] = set()  # paths with a version read
 
     def get(self, sha: str, path: str) -> _Version:
         if sha == ZERO_SHA:
             return _Version("missing")
-        if sha not in self.cache and self.store is not None:
-            kept = self.store.get_object(f"ledger-version\0{path}\0{sha}")
-            if kept is not None:
-                self.cache[sha] = kept
         if sha not in self.cache:
             raw = self.blobs.get(sha)
-            if raw is None:
-                self.cache[sha] = _Version("invalid", problem="无法从 git 读取该版本")
-            else:
-                loaded = load_model(Path(path), path, Ledger, raw=raw)
-                errors = [p for p in loaded.problems if p.is_error]
-                if loaded.model is None or errors:
-                    first = errors[0] if errors else None
-                    text = f"{first.location()}: {first.code} {first.message}" if first else "无法解析"
-                    more = f"（另有 {len(errors) - 1} 个问题）" if len(errors) > 1 else ""
-                    self.cache[sha] = _Version("invalid", problem=text + more)
-                else:
-                    self.cache[sha] = _Version("valid", loaded.model)
-                if self.store is not None:
-                    self.store.put_object(f"ledger-version\0{path}\0{sha}", self.cache[sha])
+            ledger = self.parts.read(raw, path) if raw is not None and path in self.seen else None
+            self.cache[sha] = _Version("valid", ledger) if ledger is not None else self._whole(sha, path, raw)
+            self.seen.add(path)
         return self.cache[sha]
+
+    def _whole(self, sha: str, path: str, raw: bytes | None) -> _Version:
+        """One version read whole, through the user's cache."""
+        name = f"ledger-version\0{path}\0{sha}"
+        kept = self.store.get_object(name) if self.store is not None else None
+        if kept is not None:
+            return kept
+        if raw is None:
+            return _Version("invalid", problem="无法从 git 读取该版本")
+        loaded = load_model(Path(path), path, Ledger, raw=raw)
+        errors = [p for p in loaded.problems if p.is_error]
+        if loaded.model is None or errors:
+            first = errors[0] if errors else None
+            text = f"{first.location()}: {first.code} {first.message}" if first else "无法解析"
+            more = f"（另有 {len(errors) - 1} 个问题）" if len(errors) > 1 else ""
+            version = _Version("invalid", problem=text + more)
+        else:
+            version = _Version("valid", loaded.model)
+        if self.store is not None:
+            self.store.put_object(name, version)
+        return version
 
 
 def ledger_unit(path: str) -> str | None:
@@ -593,15 +612,15 @@ def _against(
         changes = [Change("ledger_invalid", None, f"台账无效：{new.problem}")]
     elif old.status == "invalid" and new.status == "missing":
         if known and base is not None:
-            changes = diff_ledgers(base, None)
+            changes = diff_ledgers(base, None, versions.keys)
         else:
             changes = [Change("ledger_removed", None, "台账被删除（删除前已无效）")]
     elif old.status == "invalid":
         changes = [Change("ledger_repaired", None, "台账恢复有效")]
         if known:
-            changes += diff_ledgers(base, new.ledger)
+            changes += diff_ledgers(base, new.ledger, versions.keys)
     else:
-        changes = diff_ledgers(old.ledger, new.ledger)
+        changes = diff_ledgers(old.ledger, new.ledger, versions.keys)
         if not changes and old_sha != new_sha:
             changes = [Change("text_only", None, "仅格式或注释变化")]
     return FileChange(
@@ -643,7 +662,13 @@ def _rules_before(
     the office's staff, the tasks' lead units, settings.review_by). A plan with errors gives None
     (no role check)."""
     plans = _plans_of(repo, specs, blob_of, blobs, read)
-    return {sha: roles_of(plan) if plan is not None else None for sha, plan in plans.items()}
+    roles: dict[int, Roles] = {}  # by plan object: each distinct version of the plan once
+    out: dict[str, Roles | None] = {}
+    for sha, plan in plans.items():
+        if plan is not None and id(plan) not in roles:
+            roles[id(plan)] = roles_of(plan)
+        out[sha] = roles[id(plan)] if plan is not None else None
+    return out
 
 
 def _plans_of(

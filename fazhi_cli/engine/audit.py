@@ -214,7 +214,7 @@ def rule_findings(commit: CommitInfo, fc: FileChange, plan: Plan | None) -> list
         task = plan.tasks.get(task_id)
         entry = after.tasks[task_id] or Entry()
         olds = [_entry(base, task_id) for base in bases]
-        if task is None or any(old == entry for old in olds):
+        if task is None or any(old is entry or old == entry for old in olds):
             continue
         seen = [Counter(_key(old, v) for v in _flagged(plan, task, unit, old)) for old in olds if old is not None]
         was = Counter() if len(seen) < len(olds) else _union(seen)

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from fazhi_cli.book.plan import Plan
 from fazhi_cli.engine.roles import Roles
 from fazhi_cli.engine.state import STATE_LABELS, State, all_evidence, derive, evidence_label
-from fazhi_cli.models.ledger import ACTION_LABELS, Decision, Entry, EvidenceFile, Extension, Ledger, LogEntry, Progress, Record, WorkPlan
+from fazhi_cli.models.ledger import ACTION_LABELS, Decision, Entry, Evidence, EvidenceFile, Extension, Ledger, LogEntry, Progress, Record, WorkPlan
 
 # Stable kinds of change (scripts may match on them); the message is Chinese and may change.
 KINDS: dict[str, str] = {
@@ -229,15 +229,40 @@ class CommitChanges:
 # --- the diff ---------------------------------------------------------------------------------
 
 
-def diff_ledgers(before: Ledger | None, after: Ledger | None) -> list[Change]:
-    """Semantic changes from one version of a ledger to the next (None: the file did not exist)."""
+class ItemKeys:
+    """The comparison key of each list item (progress, records …), and the evidence of each entry,
+    computed once per object. Versions of a ledger read by their parts (store/ledgerparts.py) share
+    the objects of the entries and items a commit did not change, so over a history each is looked
+    at once. One per run: it keeps the objects it has seen."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[BaseModel, str]] = {}
+        self._evidence: dict[int, tuple[Entry, dict[str, Evidence]]] = {}
+
+    def __call__(self, item: BaseModel) -> str:
+        found = self._known.get(id(item))
+        if found is None or found[0] is not item:
+            found = self._known[id(item)] = (item, _key(item))
+        return found[1]
+
+    def evidence(self, entry: Entry) -> dict[str, Evidence]:
+        """The entry's evidence by label (`_evidence_by_label`); do not change the dict."""
+        found = self._evidence.get(id(entry))
+        if found is None or found[0] is not entry:
+            found = self._evidence[id(entry)] = (entry, _evidence_by_label(entry))
+        return found[1]
+
+
+def diff_ledgers(before: Ledger | None, after: Ledger | None, keys: ItemKeys | None = None) -> list[Change]:
+    """Semantic changes from one version of a ledger to the next (None: the file did not exist).
+    `keys`: a memo of item keys kept across the calls of one run."""
     if before is None and after is None:
         return []
     if before is None:
         assert after is not None
         out = [Change("ledger_added", None, f"建立台账（{len(after.tasks)} 项任务）")]
         for task_id in sorted(after.tasks):
-            out += diff_entry(task_id, None, after.tasks[task_id], quiet=True)
+            out += diff_entry(task_id, None, after.tasks[task_id], quiet=True, keys=keys)
         return out
     if after is None:
         filled = sum(1 for e in before.tasks.values() if e is not None and _has_content(e))
@@ -248,17 +273,17 @@ def diff_ledgers(before: Ledger | None, after: Ledger | None) -> list[Change]:
     for task_id in sorted(set(before.tasks) | set(after.tasks)):
         if task_id not in before.tasks:
             out.append(Change("entry_added", task_id, f"新增任务{task_id}的条目"))
-            out += diff_entry(task_id, None, after.tasks[task_id], quiet=True)
+            out += diff_entry(task_id, None, after.tasks[task_id], quiet=True, keys=keys)
         elif task_id not in after.tasks:
             old = before.tasks[task_id]
             what = _content_summary(old)
             out.append(Change("entry_removed", task_id, f"任务{task_id}的条目被删除" + (f"（原有{what}）" if what else ""), before=old))
         elif before.tasks[task_id] != after.tasks[task_id]:
-            out += diff_entry(task_id, before.tasks[task_id], after.tasks[task_id])
+            out += diff_entry(task_id, before.tasks[task_id], after.tasks[task_id], keys=keys)
     return out
 
 
-def diff_entry(task_id: int, before: Entry | None, after: Entry | None, *, quiet: bool = False) -> list[Change]:
+def diff_entry(task_id: int, before: Entry | None, after: Entry | None, *, quiet: bool = False, keys: ItemKeys | None = None) -> list[Change]:
     """Changes to one task's entry. `quiet`: the entry is new, so an empty one says nothing."""
     old = before or Entry()
     new = after or Entry()
@@ -286,8 +311,8 @@ def diff_entry(task_id: int, before: Entry | None, after: Entry | None, *, quiet
     if plan_change:
         out.append(plan_change)
     for section in SECTIONS:
-        out += _diff_section(task_id, section, getattr(old, section), getattr(new, section))
-    out += _diff_evidence(task_id, old, new)
+        out += _diff_section(task_id, section, getattr(old, section), getattr(new, section), keys or _key)
+    out += _diff_evidence(task_id, old, new, keys)
     if quiet and not out:
         return []
     return out
@@ -314,11 +339,12 @@ def _diff_plan(task_id: int, old: WorkPlan | None, new: WorkPlan | None) -> Chan
     return Change("plan", task_id, f"{verb}：{'；'.join(parts)}", "plan", old, new)
 
 
-def _diff_section(task_id: int, section: str, old: list, new: list) -> list[Change]:
+def _diff_section(task_id: int, section: str, old: list, new: list, key=None) -> list[Change]:
     if old == new:
         return []
-    keys_a = [_key(item) for item in old]
-    keys_b = [_key(item) for item in new]
+    key = key or _key
+    keys_a = [key(item) for item in old]
+    keys_b = [key(item) for item in new]
     out: list[Change] = []
     matcher = difflib.SequenceMatcher(a=keys_a, b=keys_b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -335,9 +361,13 @@ def _diff_section(task_id: int, section: str, old: list, new: list) -> list[Chan
     return out
 
 
-def _diff_evidence(task_id: int, old: Entry, new: Entry) -> list[Change]:
-    before = {evidence_label(e): e for e in all_evidence(old)}
-    after = {evidence_label(e): e for e in all_evidence(new)}
+def _evidence_by_label(entry: Entry) -> dict[str, Evidence]:
+    return {evidence_label(e): e for e in all_evidence(entry)}
+
+
+def _diff_evidence(task_id: int, old: Entry, new: Entry, keys: ItemKeys | None = None) -> list[Change]:
+    by_label = keys.evidence if keys is not None else _evidence_by_label
+    before, after = by_label(old), by_label(new)
     out: list[Change] = []
     for label, item in after.items():
         if label not in before:

@@ -100,7 +100,7 @@ def test_the_hostile_corpus_inside_an_entry(base):
     middle = next(i for i in range(len(lines) // 2, len(lines)) if lines[i].startswith("      - "))
     for path in sorted(CORPUS.glob("*.yaml")):
         snippet = path.read_bytes().decode("utf-8", "replace").split("\n")
-        for pad in ("", "  ", "    ", "      ", "        "):
+        for pad in ("  ", "    ", "      "):
             mutant = lines[:middle] + [pad + s for s in snippet] + lines[middle:]
             agree([base, "\n".join(mutant).encode("utf-8")])
 

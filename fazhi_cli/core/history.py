@@ -41,13 +41,10 @@ from fazhi_cli.problems import has_errors
 from fazhi_cli.store.git import GIT_MISSING, ZERO_SHA, GitError, git_available, repository_near, run_git, run_git_bytes
 from fazhi_cli.store.cache import FileCache
 from fazhi_cli.store.ledgerparts import LedgerParts
-from fazhi_cli.store.loader import load_file, load_model
+from fazhi_cli.store.loader import PLAN_FILES, load_file, load_model
 from fazhi_cli.store.source import SourceError, TreeSource
 
 LEDGERS, DATA, TEMPLATES, EVIDENCE = "ledgers", "data", "templates", "evidence"
-UNITS_FILE = "data/units.yaml"
-# What the Book's loader reads for the plan (store/loader.py load_plan_files).
-PLAN_FILES = (UNITS_FILE, "data/tasks.yaml", "data/phases.yaml", "data/settings.yaml")
 
 
 class HistoryError(Exception):

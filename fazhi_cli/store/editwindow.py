@@ -35,12 +35,14 @@ def task_key(tasks: Any, task_id: int) -> Any:
     return None
 
 
-def _is_trivia(line: str) -> bool:
+def is_trivia(line: str) -> bool:
+    """A blank line or a comment line."""
     stripped = line.strip()
     return not stripped or stripped.startswith("#")
 
 
-def _indent(line: str) -> int:
+def indent(line: str) -> int:
+    """The number of leading spaces."""
     return len(line) - len(line.lstrip(" "))
 
 
@@ -61,7 +63,7 @@ def entry_span(parsed: Parsed, lines: list[str], key: Any) -> tuple[int, int]:
     end = (min(following) - 1) if following else len(lines) - 1
     # trailing blank lines and comments at the key's level belong to what follows; a deeper "#"
     # line may be the content of a block scalar (`note: |` then `  #`)
-    while end > start and (not lines[end].strip() or (_is_trivia(lines[end]) and _indent(lines[end]) <= col - 1)):
+    while end > start and (not lines[end].strip() or (is_trivia(lines[end]) and indent(lines[end]) <= col - 1)):
         end -= 1
     return start, end
 

@@ -60,6 +60,8 @@ from ruamel.yaml.util import load_yaml_guess_indent
 from fazhi_cli.problems import Problem, error, has_errors
 from fazhi_cli.store.decode import Decoded, decode, encode
 from fazhi_cli.store.editwindow import NotBlock, entry_span, entry_window
+from fazhi_cli.store.editwindow import indent as _indent
+from fazhi_cli.store.editwindow import is_trivia as _is_trivia
 from fazhi_cli.store.editwindow import task_key as _task_key
 from fazhi_cli.store.interrupts import deferred
 from fazhi_cli.store.safewrite import (
@@ -503,15 +505,6 @@ def _walk_values(node: Any, path: tuple) -> list[tuple[tuple, Any]]:
     else:
         out.append((path, node))
     return out
-
-
-def _is_trivia(line: str) -> bool:
-    stripped = line.strip()
-    return not stripped or stripped.startswith("#")
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
 
 
 def _guess_mapping_indent(lines: list[str]) -> int:

@@ -98,7 +98,7 @@ class FolderSource:
     def ledger_paths(self) -> list[str]:
         """The ledger files present; SourceError when ledgers/ cannot be listed (permissions)."""
         try:
-            return [self.ws.relative(p) for p in self.ws.ledger_files()]
+            return [f"ledgers/{p.name}" for p in self.ws.ledger_files()]  # (ledgers/ is the root's own)
         except OSError as exc:
             raise SourceError(f"无法读取 ledgers/ 文件夹：{exc.strerror or exc}；请检查该文件夹的访问权限") from None
 

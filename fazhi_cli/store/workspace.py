@@ -66,10 +66,13 @@ class Workspace:
         devices are listed too, so that reading them reports them (E014) instead of skipping them."""
         if not self.ledgers_dir.is_dir() or self.ledgers_dir.is_symlink():
             return []
-        return sorted(
-            p for p in self.ledgers_dir.iterdir()
-            if p.suffix in (".yaml", ".yml") and (p.is_symlink() or not p.is_dir())
-        )
+        with os.scandir(self.ledgers_dir) as entries:  # the entry kinds without a stat per file
+            names = sorted(
+                e.name for e in entries
+                if e.name.endswith((".yaml", ".yml")) and e.name not in (".yaml", ".yml")
+                and (e.is_symlink() or not e.is_dir())
+            )
+        return [self.ledgers_dir / name for name in names]
 
 
 def find_workspace(root: str | os.PathLike | None = None, start: Path | None = None) -> Workspace:

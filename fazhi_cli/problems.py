@@ -167,3 +167,11 @@ def has_errors(problems: list[Problem]) -> bool:
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.column or 0, p.code, p.message))
+
+
+class MessageError(Exception):
+    """A failure whose `message` (Chinese, for the user) is shown as it is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

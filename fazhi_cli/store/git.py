@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 from fazhi_cli.store.interrupts import deferred
+from fazhi_cli.problems import MessageError
 
 
 GIT_MISSING = "找不到 git 命令：请安装 Git（https://git-scm.com），并确认在命令行中可以运行 git"
@@ -35,10 +36,8 @@ COMMIT_ACTIONS = {
 }
 
 
-class GitError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class GitError(MessageError):
+    """git failed or refused; the message says why."""
 
 
 def git_available() -> bool:

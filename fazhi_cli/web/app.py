@@ -152,6 +152,13 @@ def create_app(config: ServeConfig):
             raise Stop(error_page(404, f"没有单位“{unit_id}”。"))
         return unit
 
+    def site_as_asked() -> tuple[Book, dt.date, list[tuple[str, str]], pages.SiteView]:
+        """The workspace, the day asked for (`?as_of=`, else today), the notices about that day,
+        and the dashboard's view of the workspace as of it."""
+        book = book_or_error()
+        day, messages = as_of()
+        return book, day, messages, pages.site_view(book, day)
+
     @app.errorhandler(Stop)
     def stopped(exc):
         return exc.response
@@ -232,18 +239,14 @@ def create_app(config: ServeConfig):
 
     @app.get("/status")
     def status():
-        book = book_or_error()
-        day, messages = as_of()
-        site = pages.site_view(book, day)
+        book, day, messages, site = site_as_asked()
         p = page("全市总览", book, day=day, messages=messages)
         return html(pages.site_page(p, site, "index.html.j2", site.index_values(), entry_links=False))
 
     @app.get("/unit/<unit_id>")
     def unit_view(unit_id: str):
-        book = book_or_error()
+        book, day, messages, site = site_as_asked()
         unit = unit_or_404(book, unit_id)
-        day, messages = as_of()
-        site = pages.site_view(book, day)
         values = site.unit_values(unit.id)
         if values is None:
             bad = book.ledger_files.get(unit.id)
@@ -259,9 +262,7 @@ def create_app(config: ServeConfig):
 
     @app.get("/task/<int:task_id>")
     def task_view(task_id: int):
-        book = book_or_error()
-        day, messages = as_of()
-        site = pages.site_view(book, day)
+        book, day, messages, site = site_as_asked()
         values = site.task_values(task_id)
         if values is None:
             return error_page(404, f"没有任务 {task_id}。")
@@ -270,15 +271,13 @@ def create_app(config: ServeConfig):
 
     @app.get("/lead/<unit_id>")
     def lead_view(unit_id: str):
-        book = book_or_error()
+        book, day, messages, site = site_as_asked()
         unit = unit_or_404(book, unit_id)
-        day, messages = as_of()
-        site = pages.site_view(book, day)
-        led = book.as_of(day).tasks_led_by(unit.id)
+        led = site.view.tasks_led_by(unit.id)  # (the view is the workspace as of that day)
         if not led:
             return error_page(404, f"{unit.label}不是任何任务的牵头单位。")
         p = page(f"{unit.label}牵头的任务", book, day=day, messages=messages)
-        groups = [site.task_values(tid) for tid in led if site.task_values(tid) is not None]
+        groups = [values for values in map(site.task_values, led) if values is not None]
         common = site.common(pages.links(day if day != today() else None, False))
         lines = [line for line in site.ctx.tasks if line.task_id in led]
         return html(pages.render("web/lead.html.j2", **p.values(), **common, unit=unit, groups=groups, lines=lines))

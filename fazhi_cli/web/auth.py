@@ -28,6 +28,7 @@ from pathlib import Path
 
 from fazhi_cli.engine.roles import norm
 from fazhi_cli.store.safewrite import atomic_write
+from fazhi_cli.problems import MessageError
 
 LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._+-]{0,99}$")
 MIN_PASSWORD = 8
@@ -36,10 +37,8 @@ MAX_FAILURES_PER_ADDRESS = 20  # per client address (several people may share on
 FAILURE_WINDOW = 15 * 60  # seconds
 
 
-class AuthError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class AuthError(MessageError):
+    """A login, a password or the accounts file that cannot be used; the message says why."""
 
 
 @dataclass(frozen=True)

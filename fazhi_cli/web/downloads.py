@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fazhi_cli.book.book import Book
 from fazhi_cli.engine.report_context import build_report, invalid_ledgers, ledger_table
 from fazhi_cli.engine.report_kinds import report_specs
+from fazhi_cli.problems import MessageError
 
 REPORT_FORMATS = {"docx": "Word（.docx）", "html": "网页（.html，可打印）", "md": "Markdown（.md）"}
 EXPORT_FORMATS = {"xlsx": "Excel（.xlsx）", "csv": "CSV（UTF-8）", "json": "JSON"}
@@ -23,10 +24,8 @@ MIME = {
 }
 
 
-class DownloadRefused(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class DownloadRefused(MessageError):
+    """A document that may not or cannot be made for this user; the message says why."""
 
 
 @dataclass(frozen=True)

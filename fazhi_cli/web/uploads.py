@@ -19,6 +19,7 @@ from pathlib import Path
 
 from fazhi_cli.models.common import SAFE_ID, WINDOWS_RESERVED
 from fazhi_cli.store.files import file_sha256
+from fazhi_cli.problems import MessageError
 
 MAX_NAME = 80  # characters of the stored name, extension included
 BAD_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
@@ -42,10 +43,8 @@ MAGIC: dict[str, tuple[bytes, ...] | None] = {
 }
 
 
-class UploadRefused(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class UploadRefused(MessageError):
+    """An uploaded file that is not taken; the message says why."""
 
 
 @dataclass(frozen=True)

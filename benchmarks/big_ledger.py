@@ -19,10 +19,10 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+import run
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -38,12 +38,12 @@ def git(cwd: Path, *args: str) -> None:
 
 
 def fazhi(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fazhi_cli", *args], cwd=cwd, capture_output=True, text=True, env=env or timed_env())
+    return subprocess.run([*run.fazhi_command(), *args], cwd=cwd, capture_output=True, text=True, env=env or timed_env())
 
 
 def timed_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "FAZHI_ROOT")}
-    return {**env, **GIT_ENV, "FAZHI_USER": "bench@example.org"}
+    """run.py's environment for timed processes, with a git identity for the commits."""
+    return {**run.timed_env(), **GIT_ENV, "FAZHI_USER": "bench@example.org"}
 
 
 def entry_lines(index: int) -> list[str]:
@@ -95,18 +95,13 @@ def setup(folder: Path, entries: int, spread: str, task: int) -> Path:
 
 
 def run_once(ws: Path, task: int) -> tuple[float, float]:
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "fazhi_cli", "progress", str(task), "--unit", UNIT, "--note", "基准测试：新增一条进展", "--date", "2020-11-30"],
-        cwd=ws, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=timed_env(),
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"progress failed ({proc.returncode}): {proc.stderr.read().decode('utf-8', 'replace')}")
+    """One timed `fazhi progress` (wall and CPU seconds), its commit undone afterwards."""
+    argv = [*run.fazhi_command(), "progress", str(task), "--unit", UNIT, "--note", "基准测试：新增一条进展", "--date", "2020-11-30"]
+    wall, cpu, _, code, err = run.run_once(argv, ws, timed_env())
+    if code != 0:
+        raise SystemExit(f"progress failed ({code}): {err}")
     git(ws, "reset", "-q", "--hard", "HEAD~1")
-    return wall, usage.ru_utime + usage.ru_stime
+    return wall, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--task", type=int, default=7, help="the task written to (default 7)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.entries.split(",")]
+    run.compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="fazhi-big-ledger-") as tmp:
         first: float | None = None
         print(f"| progress entries | ledger KB | lines | wall s (median of {args.repeat}) | CPU s | × smallest |")

@@ -68,6 +68,10 @@ def entry_span(parsed: Parsed, lines: list[str], key: Any) -> tuple[int, int]:
     return start, end
 
 
+def _text(lines: list[str], rows: list[int]) -> str:
+    return "".join(lines[row] + "\n" for row in rows)
+
+
 @dataclass(frozen=True)
 class Window:
     """Lines of the file kept for an edit of one entry: `head` (up to and including `tasks:`),
@@ -86,7 +90,7 @@ class Window:
         return [*range(self.head), *range(self.entry_start, self.entry_stop), *range(self.tail, total)]
 
     def text(self, lines: list[str]) -> str:
-        return "".join(lines[row] + "\n" for row in self.rows(len(lines)))
+        return _text(lines, self.rows(len(lines)))
 
     def expected(self, data: dict) -> dict:
         """What the window's text must read back as: the file's data, `tasks` holding one entry."""
@@ -98,8 +102,7 @@ class Window:
         the next entry (or up to the top-level keys after `tasks`), and those keys."""
         shift = entry_lines - (self.entry_stop - self.entry_start)
         stop = self.next_stop + shift
-        rows = [*range(self.head), *range(self.entry_start, stop), *range(self.tail + shift, len(final))]
-        return "".join(final[row] + "\n" for row in rows)
+        return _text(final, [*range(self.head), *range(self.entry_start, stop), *range(self.tail + shift, len(final))])
 
     def check_expected(self, data: dict, entry: Any) -> dict:
         """What `check_text` must read back as: the file's data with `tasks` holding the edited
